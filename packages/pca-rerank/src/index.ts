@@ -1,0 +1,12 @@
+export { RerankError } from './rerank-error.js';
+export { layerScale, viewColumns, type LoraLayer } from './lora-layer.js';
+export { householderQr, applyQ, type HouseholderQr } from './householder-qr.js';
+export { jacobiSvd, type SmallSvd } from './jacobi-svd.js';
+export { factoredSvd, type FactoredSvd } from './factored-svd.js';
+export { parseRankRule, validateRankRule, type RankRule, type DynamicMethod } from './rank-rule.js';
+export { chooseRank } from './choose-rank.js';
+export { RERANK_DEFAULTS, resolveRerankOptions, type RerankOptions, type ResolvedRerankOptions, type SplitMode } from './rerank-options.js';
+export { factoredErrorNorms, denseMaxAbsError, type ScaledFactors } from './factored-error.js';
+export { totalsOf, formatReportTable, type LayerReport, type RerankTotals } from './layer-report.js';
+export { rerankLayer, type RerankedLayer } from './rerank-layer.js';
+export { rerankLayers } from './rerank-layers.js';

@@ -1,0 +1,50 @@
+import type { RankRule } from './rank-rule.js';
+
+/**
+ * How the kept singular values are shared between the new factors (`delta = up @ down`):
+ * - `sqrt`: `up = U sqrt(S)`, `down = sqrt(S) V^T`. Both factors get the same scale, so gradient
+ *   steps move them alike: the right choice for a training initialisation.
+ * - `up`:   `up = U S`, `down = V^T` (kohya resize_lora). Down rows are orthonormal; fine for a
+ *   file that is only applied, and what kohya-resized files look like.
+ * - `down`: `up = U`, `down = S V^T`. Up columns orthonormal; the mirror of `up`.
+ * - `pca`:  the Image-to-LoRA reference: centre the delta's columns (subtract the mean row, as
+ *   torch.pca_lowrank does), truncate the centred matrix, `up = U S`, `down = V^T`. The mean row
+ *   is dropped, so `up @ down` is not the best rank-k approximation of the delta; use it only to
+ *   compare with or reproduce that reference.
+ */
+export type SplitMode = 'sqrt' | 'up' | 'down' | 'pca';
+
+/** Options of `rerankLayer` / `rerankLayers`. */
+export interface RerankOptions {
+  /** A fixed rank, or a dynamic rule. */
+  rule: RankRule;
+  /** Upper limit on the new rank (dynamic rules and fixed alike). */
+  maxRank?: number;
+  split?: SplitMode;
+  /**
+   * Also compute the exact largest entry error of the delta. It needs every entry of the old and new
+   * delta, one row at a time (bounded memory, O(out * in * (r + k)) time), so it is off by default;
+   * the report always carries the spectral upper bound.
+   */
+  exactMaxAbsError?: boolean;
+}
+
+/** Defaults of every optional field of RerankOptions, in one place. */
+export const RERANK_DEFAULTS = {
+  maxRank: Infinity,
+  split: 'sqrt',
+  exactMaxAbsError: false,
+} as const satisfies Required<Omit<RerankOptions, 'rule'>>;
+
+/** RerankOptions with every default filled in. */
+export type ResolvedRerankOptions = Required<RerankOptions>;
+
+/** Fills RerankOptions' defaults. */
+export function resolveRerankOptions(options: RerankOptions): ResolvedRerankOptions {
+  return {
+    rule: options.rule,
+    maxRank: options.maxRank ?? RERANK_DEFAULTS.maxRank,
+    split: options.split ?? RERANK_DEFAULTS.split,
+    exactMaxAbsError: options.exactMaxAbsError ?? RERANK_DEFAULTS.exactMaxAbsError,
+  };
+}
