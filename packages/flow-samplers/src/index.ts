@@ -4,3 +4,7 @@ export { shiftSigma, shiftSigmas, timeShiftSigma, timeShiftSigmas, muForImageSeq
 export { linearSigmas, flowMatchEulerSchedule, customSchedule, type SigmaSchedule, type FlowMatchScheduleOptions } from './sigma-schedule.js';
 export { qwenImageSeqLen, qwenImageSchedule, type QwenImageSchedule, type QwenImageScheduleOptions } from './qwen-image-schedule.js';
 export { heunExpandedSchedule, flowMatchHeunSchedule } from './heun-schedule.js';
+export { normalQuantile } from './normal-quantile.js';
+export { seededUniform } from './seeded-uniform.js';
+export { sigmaFromUniform, sampleTrainingSigmas, type TimestepSampling, type SigmaRange } from './timestep-sampling.js';
+export { lossWeight, lossWeights, type LossWeighting } from './loss-weighting.js';
