@@ -1,0 +1,24 @@
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import { writeFileAtomic } from './write-file-atomic.js';
+
+/** The caption file beside an image: `dir/img.png` -> `dir/img.txt` (extension configurable, with or without the dot). */
+export function captionPathFor(imagePath: string, captionExtension = '.txt'): string {
+  const ext = captionExtension.startsWith('.') ? captionExtension : `.${captionExtension}`;
+  return join(dirname(imagePath), basename(imagePath, extname(imagePath)) + ext);
+}
+
+/** Reads a caption file; undefined when it does not exist. Trailing whitespace and a BOM are removed. */
+export async function readCaptionFile(path: string): Promise<string | undefined> {
+  try {
+    return (await readFile(path, 'utf8')).replace(/^\uFEFF/, '').trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Writes a caption file atomically (temp file + rename) with a trailing newline. */
+export async function writeCaptionFile(path: string, caption: string): Promise<void> {
+  await writeFileAtomic(path, `${caption.trim()}\n`);
+}

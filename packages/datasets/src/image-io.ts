@@ -1,0 +1,58 @@
+import { readFile } from 'node:fs/promises';
+import { DatasetError } from './dataset-error.js';
+import { imageCodec, type ResizeKernel } from './image-codec.js';
+import type { RasterImage } from './raster-image.js';
+import { writeFileAtomic } from './write-file-atomic.js';
+
+/** File extensions read as images (PNG, JPEG, WebP). */
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp'] as const;
+
+/** Options for decoding. */
+export interface DecodeOptions {
+  /** 3 drops alpha, 4 keeps it (adding an opaque one when missing). */
+  channels?: 3 | 4;
+}
+
+/** Decodes PNG, JPEG or WebP bytes into an 8-bit RGB (default) or RGBA image. */
+export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<RasterImage> {
+  return (await imageCodec()).decode(bytes, options.channels ?? 3);
+}
+
+/** Encodes an image as PNG bytes. */
+export async function encodePng(image: RasterImage): Promise<Uint8Array> {
+  return (await imageCodec()).encodePng(image);
+}
+
+/** Encodes an image as JPEG bytes at quality 1-100. */
+export async function encodeJpeg(image: RasterImage, quality = 85): Promise<Uint8Array> {
+  return (await imageCodec()).encodeJpeg(image, quality);
+}
+
+/** Resamples an image to exactly width x height (no aspect preservation; crop first for that). */
+export async function resizeImage(image: RasterImage, width: number, height: number, kernel: ResizeKernel = 'lanczos3'): Promise<RasterImage> {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new DatasetError(`resize to ${width}x${height}: expected positive integer sizes`);
+  }
+  if (width === image.width && height === image.height) return image;
+  return (await imageCodec()).resize(image, width, height, kernel);
+}
+
+/** Reads and decodes an image file (Node only). */
+export async function readImage(path: string, options: DecodeOptions = {}): Promise<RasterImage> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new DatasetError(`${path}: cannot read image file: ${(error as Error).message}`);
+  }
+  try {
+    return await decodeImage(bytes, options);
+  } catch (error) {
+    throw new DatasetError(`${path}: ${(error as Error).message}`);
+  }
+}
+
+/** Encodes an image as PNG and writes it atomically (Node only). */
+export async function writePng(path: string, image: RasterImage): Promise<void> {
+  await writeFileAtomic(path, await encodePng(image));
+}

@@ -1,0 +1,68 @@
+import { DatasetError } from '../dataset-error.js';
+import type { RasterImage } from '../raster-image.js';
+import { hashString, SeededRandom } from '../seeded-random.js';
+import { SceneCanvas } from './scene-canvas.js';
+import { findSceneTheme, listSceneThemes } from './scene-themes.js';
+
+/** The phrase every generated caption starts with (the style report's trigger ends with it too). */
+export const SCENE_CAPTION_PREFIX = 'a 2D side scrolling background';
+
+/** Which scene to draw. */
+export interface SceneOptions {
+  /** A theme id from listSceneThemes(). */
+  theme: string;
+  /** Any integer; the same (theme, seed) gives the same scene at every resolution. */
+  seed: number;
+  width: number;
+  height: number;
+}
+
+/** What was drawn, kept beside the image as a metadata sidecar and used for the ground-truth caption. */
+export interface SceneMetadata {
+  readonly generator: 'loraflow-scene';
+  readonly theme: string;
+  readonly themeTitle: string;
+  readonly seed: number;
+  readonly width: number;
+  readonly height: number;
+  readonly mood: string;
+  readonly elements: readonly string[];
+  readonly palette: string;
+  readonly caption: string;
+}
+
+/** A rendered scene: RGB pixels, its caption and its metadata. */
+export interface RenderedScene {
+  readonly image: RasterImage;
+  readonly caption: string;
+  readonly metadata: SceneMetadata;
+}
+
+/** Renders one procedural 2D side-scrolling background with parallax layers and its ground-truth caption. */
+export function renderScene(options: SceneOptions): RenderedScene {
+  const { theme: id, seed, width, height } = options;
+  const theme = findSceneTheme(id);
+  if (!theme) {
+    throw new DatasetError(`scene theme "${id}": expected one of ${listSceneThemes().map((t) => t.id).join(', ')}`);
+  }
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 8 || height < 8 || width * height > 64e6) {
+    throw new DatasetError(`scene size ${width}x${height}: expected integers of at least 8 and at most 64 megapixels`);
+  }
+  if (!Number.isInteger(seed)) throw new DatasetError(`scene seed ${seed}: expected an integer`);
+  const canvas = new SceneCanvas(width, height);
+  const rng = new SeededRandom((hashString(id) ^ Math.imul(seed, 0x9e3779b1)) >>> 0);
+  const elements: string[] = [];
+  let mood = '', palette = '';
+  theme.draw({
+    canvas, rng,
+    add: (phrase) => { if (!elements.includes(phrase)) elements.push(phrase); },
+    mood: (phrase) => { mood = phrase; },
+    palette: (phrase) => { palette = phrase; },
+  });
+  const caption = [SCENE_CAPTION_PREFIX, `${theme.title} theme`, mood, ...elements, palette].filter(Boolean).join(', ');
+  return {
+    image: canvas.toRaster(),
+    caption,
+    metadata: { generator: 'loraflow-scene', theme: id, themeTitle: theme.title, seed, width, height, mood, elements, palette, caption },
+  };
+}
