@@ -1,0 +1,21 @@
+import { ModuleBuilder } from './emitter/module-builder.js';
+import { emitGemm } from './gemm/gemm-driver.js';
+import type { MicroKernelConfig } from './gemm/gemm-microkernel.js';
+
+/** Which code the kernel module is generated with. */
+export interface KernelModuleConfig {
+  relaxedSimd: boolean;
+  /** Import the memory as shared (threads); false where SharedArrayBuffer is unavailable. */
+  sharedMemory: boolean;
+  gemm: Omit<MicroKernelConfig, 'relaxed'>;
+}
+
+/** Largest memory the module may grow to, in 64 KiB pages (4 GiB, the wasm32 limit). */
+export const MAX_MEMORY_PAGES = 65536;
+
+/** The WebAssembly binary holding every CPU kernel, importing one shared memory as env.memory. */
+export function kernelModuleBytes(cfg: KernelModuleConfig): Uint8Array<ArrayBuffer> {
+  const mb = new ModuleBuilder().importMemory({ module: 'env', name: 'memory', initial: 1, maximum: MAX_MEMORY_PAGES, shared: cfg.sharedMemory });
+  emitGemm(mb, { ...cfg.gemm, relaxed: cfg.relaxedSimd });
+  return mb.toBytes();
+}

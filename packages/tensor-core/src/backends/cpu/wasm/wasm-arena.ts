@@ -1,0 +1,45 @@
+import { CONTROL_BYTES } from './thread-control.js';
+import { MAX_MEMORY_PAGES } from './kernel-module.js';
+import { WasmKernelError } from './wasm-kernel-error.js';
+
+const PAGE = 65536;
+/** Allocations start on cache-line boundaries so panels and rows do not share lines across threads. */
+const ALIGN = 64;
+
+/**
+ * Scratch space in the kernels' wasm memory for one call: a bump allocator reset per call.
+ * Memory grows on demand (wasm memory never shrinks, so it keeps the high-water mark).
+ */
+export class WasmArena {
+  private top = CONTROL_BYTES;
+
+  constructor(readonly memory: WebAssembly.Memory) {}
+
+  /** Frees everything allocated since the last reset. */
+  reset(): void {
+    this.top = CONTROL_BYTES;
+  }
+
+  /** Returns the byte address of `bytes` fresh bytes, growing the memory if needed. */
+  alloc(bytes: number, what: string): number {
+    const addr = this.top;
+    const end = addr + Math.ceil(bytes / ALIGN) * ALIGN;
+    if (end > MAX_MEMORY_PAGES * PAGE - PAGE) {
+      throw new WasmKernelError(`wasm kernels: ${what} needs ${end} bytes of scratch, over the 4 GiB wasm32 limit`);
+    }
+    const have = this.memory.buffer.byteLength;
+    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    this.top = end;
+    return addr;
+  }
+
+  /** A Float32Array view of `len` floats at `addr` (fresh, since growing replaces the buffer). */
+  f32(addr: number, len: number): Float32Array {
+    return new Float32Array(this.memory.buffer, addr, len);
+  }
+
+  /** An Int32Array view of `len` words at `addr`. */
+  i32(addr: number, len: number): Int32Array {
+    return new Int32Array(this.memory.buffer, addr, len);
+  }
+}
