@@ -1,0 +1,2 @@
+/** The loraflow CLI is used through its `loraflow` binary; this module exposes nothing else. */
+export const CLI_NAME = 'loraflow';

@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+/**
+ * The `loraflow` command. Each subcommand lives in `commands/<name>.ts` and exports
+ * `register(program)`; add one import and one `register` call below per command file.
+ */
+import { Command } from 'commander';
+import { register as registerDevice } from './commands/device.js';
+
+const program = new Command('loraflow')
+  .description('Style LoRA training, sampling, Image-to-LoRA, re-ranking and captioning for flow-matching image models')
+  .showHelpAfterError();
+
+registerDevice(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`loraflow: ${message}\n`);
+  process.exit(1);
+});

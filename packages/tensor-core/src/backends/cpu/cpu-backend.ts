@@ -1,0 +1,202 @@
+import type { Backend, BinaryOp, IndexMap, MatmulParams, ReduceOp, Storage, StridedView, UnaryOp } from '../../device/backend.js';
+import { allocStorageArray, decodeToF32, encodeFromF32, type DType, type StorageArray } from '../../dtype.js';
+import { TensorError } from '../../errors.js';
+import { BINARY_FNS, forEachStrided, isComparison, UNARY_FNS } from './cpu-elementwise.js';
+import { matmulJs } from './cpu-matmul.js';
+
+/** CPU memory: a plain host array in the dtype's storage representation (collected by GC). */
+export class CpuStorage implements Storage {
+  constructor(
+    readonly data: StorageArray,
+    readonly dtype: DType,
+  ) {}
+  get size(): number {
+    return this.data.length;
+  }
+}
+
+/** A fast matmul the CPU backend can delegate to (the WebAssembly SIMD kernels). */
+export type MatmulKernel = (a: Float32Array, b: Float32Array, out: Float32Array, p: MatmulParams) => void;
+
+function f32(s: Storage): Float32Array {
+  const cpu = s as CpuStorage;
+  if (cpu.dtype !== 'f32') throw new TensorError(`cpu kernel expected f32 storage, got ${cpu.dtype}`);
+  return cpu.data as Float32Array;
+}
+
+/** The synchronous CPU backend: JS kernels, with matmul delegated to WebAssembly when installed. */
+export class CpuBackend implements Backend {
+  readonly kind = 'cpu' as const;
+  private fastMatmul: MatmulKernel | null = null;
+
+  /** Installs a faster matmul (e.g. WebAssembly SIMD + threads); null restores the JS loop. */
+  setMatmulKernel(kernel: MatmulKernel | null): void {
+    this.fastMatmul = kernel;
+  }
+
+  /** Whether a faster matmul kernel is installed. */
+  hasFastMatmul(): boolean {
+    return this.fastMatmul !== null;
+  }
+
+  upload(data: StorageArray, dtype: DType): Storage {
+    return new CpuStorage(data.slice(), dtype);
+  }
+
+  async read(storage: Storage): Promise<StorageArray> {
+    return (storage as CpuStorage).data.slice();
+  }
+
+  /** Synchronous read used by CPU-only fast paths. */
+  readSync(storage: Storage): StorageArray {
+    return (storage as CpuStorage).data;
+  }
+
+  free(): void {}
+
+  fill(size: number, dtype: DType, value: number): Storage {
+    const data = allocStorageArray(dtype, size);
+    if (value !== 0) data.fill(encodeFromF32([value], dtype)[0]);
+    return new CpuStorage(data, dtype);
+  }
+
+  cast(x: Storage, to: DType): Storage {
+    const src = x as CpuStorage;
+    if (src.dtype === to) return new CpuStorage(src.data.slice(), to);
+    const values = decodeToF32(src.data, src.dtype);
+    return new CpuStorage(encodeFromF32(values, to), to);
+  }
+
+  unary(op: UnaryOp, x: Storage): Storage {
+    const a = f32(x);
+    const fn = UNARY_FNS[op];
+    const out = new Float32Array(a.length);
+    for (let i = 0; i < a.length; i++) out[i] = fn(a[i]);
+    return new CpuStorage(out, 'f32');
+  }
+
+  binary(op: BinaryOp, a: Storage, aStrides: readonly number[], b: Storage, bStrides: readonly number[], outShape: readonly number[]): Storage {
+    const av = f32(a);
+    const bv = f32(b);
+    let size = 1;
+    for (const d of outShape) size *= d;
+    const out: Float32Array | Uint8Array = isComparison(op) ? new Uint8Array(size) : new Float32Array(size);
+    const fn = BINARY_FNS[op];
+    forEachStrided(outShape, [aStrides, bStrides], [0, 0], (start, count, [ao, bo], [as, bs]) => {
+      if (op === 'add' && as === 1 && bs === 1) for (let i = 0; i < count; i++) out[start + i] = av[ao + i] + bv[bo + i];
+      else if (op === 'mul' && as === 1 && bs === 1) for (let i = 0; i < count; i++) out[start + i] = av[ao + i] * bv[bo + i];
+      else for (let i = 0; i < count; i++) out[start + i] = fn(av[ao + i * as], bv[bo + i * bs]);
+    });
+    return new CpuStorage(out, isComparison(op) ? 'u8' : 'f32');
+  }
+
+  where(cond: Storage, cStrides: readonly number[], a: Storage, aStrides: readonly number[], b: Storage, bStrides: readonly number[], outShape: readonly number[]): Storage {
+    const cv = (cond as CpuStorage).data;
+    const av = f32(a);
+    const bv = f32(b);
+    let size = 1;
+    for (const d of outShape) size *= d;
+    const out = new Float32Array(size);
+    forEachStrided(outShape, [cStrides, aStrides, bStrides], [0, 0, 0], (start, count, [co, ao, bo], [cs, as, bs]) => {
+      for (let i = 0; i < count; i++) out[start + i] = cv[co + i * cs] ? av[ao + i * as] : bv[bo + i * bs];
+    });
+    return new CpuStorage(out, 'f32');
+  }
+
+  reduce(op: ReduceOp, x: Storage, outer: number, inner: number): Storage {
+    const a = f32(x);
+    if (op === 'argmax' || op === 'argmin') {
+      const out = new Int32Array(outer);
+      const better = op === 'argmax' ? (v: number, best: number) => v > best : (v: number, best: number) => v < best;
+      for (let o = 0; o < outer; o++) {
+        let best = a[o * inner];
+        let bi = 0;
+        for (let i = 1; i < inner; i++) {
+          const v = a[o * inner + i];
+          if (better(v, best) || (Number.isNaN(v) && !Number.isNaN(best))) {
+            best = v;
+            bi = i;
+          }
+        }
+        out[o] = bi;
+      }
+      return new CpuStorage(out, 'i32');
+    }
+    const out = new Float32Array(outer);
+    for (let o = 0; o < outer; o++) {
+      const base = o * inner;
+      if (op === 'sum') {
+        // Pairwise-style two-level summation keeps f32 error near sqrt(n) * eps, like PyTorch's cascade sum.
+        let total = 0;
+        for (let c = 0; c < inner; c += 256) {
+          let part = 0;
+          const end = Math.min(inner, c + 256);
+          for (let i = c; i < end; i++) part += a[base + i];
+          total += part;
+        }
+        out[o] = total;
+      } else {
+        let v = inner > 0 ? a[base] : op === 'max' ? -Infinity : Infinity;
+        for (let i = 1; i < inner; i++) {
+          const x2 = a[base + i];
+          if (op === 'max' ? x2 > v || Number.isNaN(x2) : x2 < v || Number.isNaN(x2)) v = x2;
+        }
+        out[o] = v;
+      }
+    }
+    return new CpuStorage(out, 'f32');
+  }
+
+  matmul(a: Storage, b: Storage, p: MatmulParams): Storage {
+    const out = new Float32Array(p.batch * p.m * p.n);
+    (this.fastMatmul ?? matmulJs)(f32(a), f32(b), out, p);
+    return new CpuStorage(out, 'f32');
+  }
+
+  copy(src: Storage, srcView: StridedView, dst: Storage, dstView: StridedView, shape: readonly number[]): void {
+    const s = (src as CpuStorage).data;
+    const d = (dst as CpuStorage).data;
+    forEachStrided(shape, [srcView.strides, dstView.strides], [srcView.offset, dstView.offset], (_start, count, [so, dO], [ss, ds]) => {
+      if (ss === 1 && ds === 1) d.set(s.subarray(so, so + count), dO);
+      else for (let i = 0; i < count; i++) d[dO + i * ds] = s[so + i * ss];
+    });
+  }
+
+  indexedSum(src: Storage, map: IndexMap, batch: number, srcBatchStride: number): Storage {
+    const s = f32(src);
+    const { rowPtr, colIdx, rows } = map;
+    const out = new Float32Array(batch * rows);
+    for (let b = 0; b < batch; b++) {
+      const sb = b * srcBatchStride;
+      const ob = b * rows;
+      for (let r = 0; r < rows; r++) {
+        let acc = 0;
+        for (let j = rowPtr[r]; j < rowPtr[r + 1]; j++) acc += s[sb + colIdx[j]];
+        out[ob + r] = acc;
+      }
+    }
+    return new CpuStorage(out, 'f32');
+  }
+
+  gather(src: Storage, index: Storage, outer: number, axisLen: number, inner: number): Storage {
+    const s = f32(src);
+    const idx = (index as CpuStorage).data as Int32Array;
+    const count = idx.length;
+    const out = new Float32Array(outer * count * inner);
+    for (let i = 0; i < count; i++) {
+      const v = idx[i];
+      if (v < 0 || v >= axisLen) throw new TensorError(`gather: index ${v} at position ${i} is out of range [0, ${axisLen})`);
+    }
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < count; i++) {
+        const from = (o * axisLen + idx[i]) * inner;
+        out.set(s.subarray(from, from + inner), (o * count + i) * inner);
+      }
+    }
+    return new CpuStorage(out, 'f32');
+  }
+
+  async sync(): Promise<void> {}
+
+  destroy(): void {}
+}

@@ -1,0 +1,87 @@
+import type { DType, StorageArray } from '../dtype.js';
+
+/** An opaque handle to a backend's memory holding `size` elements of `dtype`. */
+export interface Storage {
+  readonly size: number;
+  readonly dtype: DType;
+}
+
+/** Elementwise unary kernels (f32 in, f32 out). */
+export type UnaryOp =
+  | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'tanh' | 'sigmoid' | 'silu' | 'relu'
+  | 'gelu_tanh' | 'gelu_erf' | 'square' | 'sin' | 'cos' | 'reciprocal' | 'sign' | 'step' | 'erf';
+
+/** Elementwise binary kernels (f32 in; comparisons write u8, the rest f32). */
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+
+/** Reductions over the last axis of an [outer, inner] view. */
+export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax' | 'argmin';
+
+/** A strided view of a storage: element (i0, i1, ...) lives at offset + sum(i_k * strides[k]). */
+export interface StridedView {
+  readonly offset: number;
+  readonly strides: readonly number[];
+}
+
+/** Batched matmul parameters: out[b] (m x n) = op(A[b]) (m x k) @ op(B[b]) (k x n); a stride of 0 broadcasts. */
+export interface MatmulParams {
+  readonly batch: number;
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly transA: boolean;
+  readonly transB: boolean;
+  readonly aBatchStride: number;
+  readonly bBatchStride: number;
+}
+
+/**
+ * A sparse linear map applied per batch: out[b, i] = sum over j in rowPtr[i]..rowPtr[i+1] of
+ * src[b * srcBatchStride + colIdx[j]]. It expresses im2col, col2im, nearest resampling and their
+ * adjoints with one deterministic kernel (no float atomics needed on the GPU).
+ */
+export interface IndexMap {
+  readonly rowPtr: Int32Array;
+  readonly colIdx: Int32Array;
+  readonly rows: number;
+  /** A stable key so backends can cache the uploaded map. */
+  readonly key: string;
+}
+
+/**
+ * What a compute backend provides. Every tensor is a contiguous storage; views (permute,
+ * slice, expand, pad) are strided copies. Kernels take and return f32 storages unless noted.
+ */
+export interface Backend {
+  readonly kind: 'cpu' | 'webgpu';
+  /** Uploads host data in the dtype's storage representation (halves as Uint16Array bits). */
+  upload(data: StorageArray, dtype: DType): Storage;
+  /** Reads a storage back in its host representation. */
+  read(storage: Storage): Promise<StorageArray>;
+  /** Releases a storage's memory (back to the pool on GPU). */
+  free(storage: Storage): void;
+  /** A new storage filled with `value`. */
+  fill(size: number, dtype: DType, value: number): Storage;
+  /** Converts between dtypes (float->int truncates; ->u8 clamps to [0, 255]; halves round to nearest even). */
+  cast(x: Storage, to: DType): Storage;
+  unary(op: UnaryOp, x: Storage): Storage;
+  /** out has `outShape`; a and b are read through their (broadcast) strides. */
+  binary(op: BinaryOp, a: Storage, aStrides: readonly number[], b: Storage, bStrides: readonly number[], outShape: readonly number[]): Storage;
+  /** out = cond ? a : b, with u8 cond, all three read through broadcast strides. */
+  where(cond: Storage, cStrides: readonly number[], a: Storage, aStrides: readonly number[], b: Storage, bStrides: readonly number[], outShape: readonly number[]): Storage;
+  /** Reduces each row of an [outer, inner] view; argmax/argmin write i32. */
+  reduce(op: ReduceOp, x: Storage, outer: number, inner: number): Storage;
+  matmul(a: Storage, b: Storage, p: MatmulParams): Storage;
+  /** Copies `shape` elements from a strided view of src into a strided view of dst (same dtype). */
+  copy(src: Storage, srcView: StridedView, dst: Storage, dstView: StridedView, shape: readonly number[]): void;
+  /** Applies an IndexMap to `batch` slices of src (f32). */
+  indexedSum(src: Storage, map: IndexMap, batch: number, srcBatchStride: number): Storage;
+  /** out[o, i, n] = src[o, index[i], n] for a [outer, axisLen, inner] src and i32 indices. */
+  gather(src: Storage, index: Storage, outer: number, axisLen: number, inner: number): Storage;
+  /** Blocks until queued work is done (a no-op on synchronous backends). */
+  sync(): Promise<void>;
+  /** Releases every resource the backend holds. */
+  destroy(): void;
+}

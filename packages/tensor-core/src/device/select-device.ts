@@ -1,0 +1,52 @@
+import { TensorError } from '../errors.js';
+import { cpu, defaultDevice, setDefaultDevice, type Device, type DeviceInfo } from './device.js';
+import { createWebGpuDevice } from '../backends/webgpu/webgpu-device.js';
+import { installWasmKernels } from '../backends/cpu/install-wasm.js';
+
+/** Which device to use: `auto` takes a real (hardware) GPU adapter if there is one, else the CPU. */
+export type DeviceRequest = 'auto' | 'cpu' | 'webgpu';
+
+let selected: Promise<Device> | null = null;
+
+function requestFromEnv(): DeviceRequest {
+  const env = typeof process !== 'undefined' ? process.env?.LORAFLOW_DEVICE : undefined;
+  if (env === undefined || env === '') return 'auto';
+  if (env === 'cpu' || env === 'webgpu' || env === 'auto') return env;
+  throw new TensorError(`LORAFLOW_DEVICE=${env}: expected one of webgpu, cpu, auto`);
+}
+
+async function select(request: DeviceRequest): Promise<Device> {
+  if (request === 'cpu') {
+    await installWasmKernels();
+    return cpu;
+  }
+  const gpu = await createWebGpuDevice({ allowSoftware: request === 'webgpu' });
+  if (gpu) return gpu;
+  if (request === 'webgpu') {
+    throw new TensorError('LORAFLOW_DEVICE=webgpu: no WebGPU adapter found (in Node, install a Vulkan driver such as Mesa lavapipe; see docs)');
+  }
+  await installWasmKernels();
+  return cpu;
+}
+
+/**
+ * Resolves the default device once (LORAFLOW_DEVICE=webgpu|cpu forces one; otherwise a hardware
+ * GPU adapter if present, else the CPU, which beats software WebGPU adapters) and makes it the default.
+ */
+export async function getDevice(request?: DeviceRequest): Promise<Device> {
+  if (request !== undefined) {
+    const device = await select(request);
+    setDefaultDevice(device);
+    return device;
+  }
+  selected ??= select(requestFromEnv()).then((device) => {
+    setDefaultDevice(device);
+    return device;
+  });
+  return selected;
+}
+
+/** Describes a device (default: the current default): adapter info, features, limits. */
+export function describeDevice(device: Device = defaultDevice()): DeviceInfo {
+  return device.info();
+}
