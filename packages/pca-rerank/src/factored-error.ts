@@ -10,15 +10,17 @@ export interface ScaledFactors {
  * Frobenius norms of `X = s1 B1 A1` and of `X - s2 B2 A2`, from rank-sized Gram matrices only:
  * `<B1 A1, B2 A2> = sum_ij (B1^T B2)_ij (A1 A2^T)_ij`, so nothing of size rows x cols is formed.
  * Accumulated in float64; the difference is found by cancellation, so errors below about
- * 1e-8 of `||X||` are not resolved.
+ * 1e-8 of `||X||` are not resolved. `knownDeltaNormSq` (`||s1 B1 A1||^2`, e.g. the sum of its squared
+ * singular values) skips the largest Gram product.
  */
 export function factoredErrorNorms(
   before: ScaledFactors,
   after: ScaledFactors,
   rows: number,
   cols: number,
+  knownDeltaNormSq?: number,
 ): { deltaNorm: number; errorNorm: number } {
-  const xx = before.scale * before.scale * pairInner(before, before, rows, cols);
+  const xx = knownDeltaNormSq ?? before.scale * before.scale * pairInner(before, before, rows, cols);
   const xy = before.scale * after.scale * pairInner(before, after, rows, cols);
   const yy = after.scale * after.scale * pairInner(after, after, rows, cols);
   return { deltaNorm: Math.sqrt(Math.max(xx, 0)), errorNorm: Math.sqrt(Math.max(xx - 2 * xy + yy, 0)) };

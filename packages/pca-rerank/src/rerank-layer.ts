@@ -52,9 +52,12 @@ export function rerankLayer(layer: LoraLayer, options: RerankOptions): RerankedL
   const out: LoraLayer = { ...layer, up: factors.up, down: factors.down, rank: rankOut, alpha: alphaOut };
   const before = { up: layer.up, down: layer.down, rank: layer.rank, scale };
   const after = { up: out.up, down: out.down, rank: rankOut, scale };
-  const { deltaNorm, errorNorm } = factoredErrorNorms(before, after, rows, cols);
-  const rel = deltaNorm > 0 ? errorNorm / deltaNorm : 0;
+  // ||W||^2 = sum S^2, and for the centred split ||W||^2 = ||W_c||^2 + rows ||mean row||^2.
   const meanRowNorm = centring ? Math.sqrt(rows) * meanRowLength(centring.mean, layer.down, layer.rank, cols) : 0;
+  let spectrumNormSq = meanRowNorm * meanRowNorm;
+  for (const x of svd.s) spectrumNormSq += x * x;
+  const { deltaNorm, errorNorm } = factoredErrorNorms(before, after, rows, cols, scale * scale * spectrumNormSq);
+  const rel = deltaNorm > 0 ? errorNorm / deltaNorm : 0;
   const report: LayerReport = {
     name: layer.name,
     shape: [rows, cols],
