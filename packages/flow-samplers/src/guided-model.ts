@@ -50,7 +50,7 @@ export function guidedModel<C>(model: VelocityModel<C>, options: Partial<Guidanc
   if (!(lo <= hi)) throw new FlowSamplersError(`guidedModel: interval must be [low, high] with low <= high, got [${lo}, ${hi}]`);
   if (!Number.isFinite(opts.scale)) throw new FlowSamplersError(`guidedModel: scale must be a finite number, got ${opts.scale}`);
   return async (x: Tensor, sigma: number, cond: GuidedCond<C>) => {
-    if (!cond || !('pos' in cond)) throw new FlowSamplersError('guidedModel: cond must be { pos, neg? }');
+    if (cond === null || typeof cond !== 'object' || !('pos' in cond)) throw new FlowSamplersError('guidedModel: cond must be { pos, neg? }');
     const pos = await model(x, sigma, cond.pos, { branch: 'pos', loraScale: opts.posLoraScale });
     if (!guidanceActive(opts, sigma, cond.neg !== undefined)) return pos;
     let neg: Tensor | undefined;

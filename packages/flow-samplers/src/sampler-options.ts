@@ -3,15 +3,21 @@ import { FlowSamplersError } from './flow-samplers-error.js';
 import type { StepCallback } from './velocity-model.js';
 
 /**
- * Stochastic sampling by noise re-injection after every step that does not end at sigma 0:
- * the step's result is split into its implied clean sample x0 and noise eps (x = (1 - s) x0 + s eps),
- * and eps is replaced by sqrt(1 - eta^2) eps + eta z with fresh Gaussian z. eta = 0 is the ODE;
- * eta = 1 with Euler is diffusers' FlowMatchEulerDiscreteScheduler(stochastic_sampling=True).
+ * Stochastic sampling by noise re-injection after every step that does not end at sigma 0. The step's
+ * result is split into its implied clean sample x0 and noise eps (x = (1 - s) x0 + s eps) and a fraction f
+ * of the noise is redrawn: x' = (1 - s') x0 + s' (sqrt(1 - f^2) eps + f z).
+ * - `ancestral` (default): f = eta * sigma_post / s', with sigma_post the std of the forward-process posterior
+ *   q(x_s' | x_s, x0) of the flow path (DDIM's eta: 1 = ancestral / DDPM-like, 0 = the ODE). The redrawn
+ *   share shrinks with the step size, so it keeps the marginals of an exact model.
+ * - `replace`: f = eta on every step; with eta = 1 and Euler this is diffusers'
+ *   FlowMatchEulerDiscreteScheduler(stochastic_sampling=True), x' = (1 - s') x0 + s' z.
  */
 export interface NoiseReinjection {
-  /** Fraction of the noise replaced each step, in [0, 1]. */
+  /** Strength in [0, 1]; 0 is deterministic. */
   eta: number;
-  /** Seed of the noise stream (used when no generator is given). */
+  /** How eta maps to the redrawn fraction per step; default 'ancestral'. */
+  type?: 'ancestral' | 'replace';
+  /** Seed of the noise stream (used when no generator is given; default 0). */
   seed?: number;
   /** tensor-core generator to draw from; continues its stream. */
   generator?: Generator;

@@ -1,6 +1,6 @@
 import { Generator, randn, type Tensor } from '@loraflow/tensor-core';
 import { FlowSamplersError } from './flow-samplers-error.js';
-import { reinjectNoise } from './noise-reinjection.js';
+import { ancestralFraction, reinjectNoise } from './noise-reinjection.js';
 import { validateSigmas, type SamplerOptions } from './sampler-options.js';
 import type { VelocityModel } from './velocity-model.js';
 
@@ -31,6 +31,9 @@ export async function runSampler<C>(
   const { sigmas, cond, callback, noise, signal } = options;
   validateSigmas(name, sigmas);
   if (noise && !(noise.eta >= 0 && noise.eta <= 1)) throw new FlowSamplersError(`${name}: noise.eta must be in [0, 1], got ${noise.eta}`);
+  if (noise?.type !== undefined && noise.type !== 'ancestral' && noise.type !== 'replace') {
+    throw new FlowSamplersError(`${name}: noise.type must be 'ancestral' or 'replace', got ${JSON.stringify(noise.type)}`);
+  }
   const generator = noise && noise.eta > 0 ? (noise.generator ?? new Generator(noise.seed ?? 0)) : null;
   const evaluate: Evaluate = async (xi, sigma) => model(xi, sigma, cond as C);
   const totalSteps = sigmas.length - 1;
@@ -44,7 +47,8 @@ export async function runSampler<C>(
     let next = step.x;
     if (generator && sigmaNext > 0) {
       const z = randn(next.shape, { generator, device: next.device });
-      const renoised = reinjectNoise(current, next, sigma, sigmaNext, noise!.eta, z);
+      const fraction = noise!.type === 'replace' ? noise!.eta : noise!.eta * ancestralFraction(sigma, sigmaNext);
+      const renoised = reinjectNoise(current, next, sigma, sigmaNext, fraction, z);
       z.dispose();
       next.dispose();
       next = renoised;
