@@ -1,0 +1,55 @@
+/**
+ * Scalar math shared by the WGSL kernels, written to match the CPU backend's scalar-math.ts:
+ * erf by Abramowitz & Stegun 7.1.26, the tanh-form and erf-form GELU, a stable sigmoid, and a
+ * tanh that neither overflows for large |x| nor cancels for small |x|. NaN tests use bit
+ * patterns because shader compilers may fold `x != x` away, and NaN / infinity come from private
+ * variables because WGSL rejects them in constant expressions.
+ */
+export const WGSL_MATH = /* wgsl */ `
+fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+var<private> NAN_BITS: u32 = 0x7fc00000u;
+var<private> INF_BITS: u32 = 0x7f800000u;
+fn nan_f32() -> f32 { return bitcast<f32>(NAN_BITS); }
+fn inf_f32() -> f32 { return bitcast<f32>(INF_BITS); }
+fn erf_as(x: f32) -> f32 {
+  let a = abs(x);
+  let t = 1.0 / (1.0 + 0.3275911 * a);
+  let y = 1.0 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * exp(-a * a);
+  return select(y, -y, x < 0.0);
+}
+fn tanh_safe(x: f32) -> f32 {
+  let a = abs(x);
+  if (is_nan(x)) { return x; }
+  if (a < 0.125) {
+    let x2 = x * x;
+    return x * (1.0 + x2 * (-0.33333333333 + x2 * (0.13333333333 + x2 * (-0.053968253968 + x2 * 0.021869488536))));
+  }
+  let t = exp(-2.0 * a);
+  let r = (1.0 - t) / (1.0 + t);
+  return select(r, -r, x < 0.0);
+}
+fn sigmoid_safe(x: f32) -> f32 {
+  if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
+  let e = exp(x);
+  return e / (1.0 + e);
+}
+fn gelu_tanh(x: f32) -> f32 { return 0.5 * x * (1.0 + tanh_safe(0.7978845608028654 * (x + 0.044715 * x * x * x))); }
+fn gelu_erf(x: f32) -> f32 { return 0.5 * x * (1.0 + erf_as(x * 0.7071067811865476)); }
+fn pow_js(a: f32, b: f32) -> f32 {
+  if (b == 0.0) { return 1.0; }
+  if (is_nan(a) || is_nan(b)) { return nan_f32(); }
+  if (b == 1.0) { return a; }
+  if (b == 2.0) { return a * a; }
+  if (b == 0.5 && a >= 0.0) { return sqrt(a); }
+  let m = abs(a);
+  if (m == 0.0) {
+    let mag = select(0.0, inf_f32(), b < 0.0);
+    let neg = (bitcast<u32>(a) & 0x80000000u) != 0u && fract(b) == 0.0 && fract(b * 0.5) != 0.0;
+    return select(mag, -mag, neg);
+  }
+  let r = exp2(b * log2(m));
+  if (a > 0.0) { return r; }
+  if (fract(b) != 0.0) { return nan_f32(); }
+  return select(r, -r, fract(b * 0.5) != 0.0);
+}
+`;

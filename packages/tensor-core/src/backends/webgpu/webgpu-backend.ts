@@ -1,0 +1,344 @@
+import type { Backend, BinaryOp, IndexMap, MatmulParams, ReduceOp, Storage, StridedView, UnaryOp } from '../../device/backend.js';
+import type { DType, StorageArray } from '../../dtype.js';
+import { TensorError } from '../../errors.js';
+import { BufferPool, type BufferPoolStats } from './buffer-pool.js';
+import { CommandRecorder, type RecorderStats } from './command-recorder.js';
+import { dispatchGrid } from './dispatch-grid.js';
+import { BufferUsage, MAP_MODE_READ } from './gpu-flags.js';
+import { WebGpuStorage } from './gpu-storage.js';
+import { binaryKernel } from './kernels/binary.wgsl.js';
+import { castKernel } from './kernels/cast.wgsl.js';
+import { copyKernel } from './kernels/copy.wgsl.js';
+import { fillKernel } from './kernels/fill.wgsl.js';
+import { gatherKernel } from './kernels/gather.wgsl.js';
+import { indexedSumKernel } from './kernels/indexed-sum.wgsl.js';
+import { MATMUL_TILE, matmulKernel } from './kernels/matmul.wgsl.js';
+import { reduceRowsKernel, reduceWorkgroupKernel, ROW_PER_THREAD_MAX_INNER } from './kernels/reduce.wgsl.js';
+import { maxStridedRank, stridedParams } from './kernels/strided-index.wgsl.js';
+import { unaryKernel } from './kernels/unary.wgsl.js';
+import { whereKernel } from './kernels/where.wgsl.js';
+import { WORKGROUP_SIZE } from './kernels/wgsl-prelude.js';
+import type { KernelSource } from './pipeline-cache.js';
+import { PipelineCache, type PipelineCacheStats } from './pipeline-cache.js';
+import { collapseLayout, rowMajorStrides } from './strided-layout.js';
+import { fillWord, fromGpuWords, toGpuWords } from './word-encoding.js';
+
+/** Tuning knobs of the WebGPU backend. */
+export interface WebGpuBackendOptions {
+  /** Dispatches recorded before an automatic submit (each takes a 256-byte uniform slot). */
+  maxDispatchesPerSubmit?: number;
+  /** Cached IndexMap uploads kept (least recently used ones are dropped beyond this). */
+  maxCachedIndexMaps?: number;
+}
+
+const DEFAULTS = { maxDispatchesPerSubmit: 128, maxCachedIndexMaps: 256 } satisfies Required<WebGpuBackendOptions>;
+
+/** Counters of the backend's caches, for tests and benchmarks. */
+export interface WebGpuBackendStats {
+  pool: BufferPoolStats;
+  pipelines: PipelineCacheStats;
+  recorder: RecorderStats;
+  indexMaps: number;
+}
+
+const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+
+interface UploadedMap {
+  rowPtr: GPUBuffer;
+  colIdx: GPUBuffer;
+}
+
+function gpu(s: Storage, op: string): WebGpuStorage {
+  if (!(s instanceof WebGpuStorage)) throw new TensorError(`webgpu ${op}: storage does not belong to the webgpu backend`);
+  if (s.freed) throw new TensorError(`webgpu ${op}: storage of ${s.size} ${s.dtype} elements was used after being freed (disposed tensor?)`);
+  return s;
+}
+
+function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** The WebGPU backend: 32-bit words in pooled GPUBuffers, WGSL kernels, batched command submission. */
+export class WebGpuBackend implements Backend {
+  readonly kind = 'webgpu' as const;
+  private readonly pool: BufferPool;
+  private readonly pipelines: PipelineCache;
+  private readonly recorder: CommandRecorder;
+  private readonly maxPerDim: number;
+  private readonly indexMaps = new Map<string, UploadedMap>();
+  private readonly opts: Required<WebGpuBackendOptions>;
+  private failure: string | null = null;
+  private destroyed = false;
+
+  constructor(
+    readonly device: GPUDevice,
+    opts: WebGpuBackendOptions = {},
+  ) {
+    this.opts = { ...DEFAULTS, ...opts };
+    this.pool = new BufferPool(device, STORAGE_USAGE);
+    this.pipelines = new PipelineCache(device);
+    this.recorder = new CommandRecorder(device, this.pipelines, this.pool, this.opts.maxDispatchesPerSubmit);
+    this.maxPerDim = device.limits.maxComputeWorkgroupsPerDimension;
+  }
+
+  /** Records a fatal device problem (lost device, validation error); the next read/sync throws it. */
+  fail(message: string): void {
+    this.failure ??= message;
+  }
+
+  private check(op: string): void {
+    if (this.destroyed) throw new TensorError(`webgpu ${op}: the device was destroyed`);
+    if (this.failure) throw new TensorError(`webgpu ${op}: ${this.failure}`);
+  }
+
+  private alloc(size: number, dtype: DType, hostIndex: Int32Array | null = null): WebGpuStorage {
+    return new WebGpuStorage(this.pool.acquire(Math.max(1, size) * 4), size, dtype, hostIndex);
+  }
+
+  private run(kernel: KernelSource, params: ArrayLike<number>, buffers: GPUBuffer[], groups: [number, number, number]): void {
+    this.recorder.dispatch({ kernel, params, buffers, groups });
+  }
+
+  private grid1d(n: number): [number, number, number] {
+    return dispatchGrid(Math.ceil(n / WORKGROUP_SIZE), this.maxPerDim);
+  }
+
+  upload(data: StorageArray, dtype: DType): Storage {
+    this.check('upload');
+    const keepIndex = dtype === 'i32' && data.length <= 1 << 20 ? (data as Int32Array).slice() : null;
+    const out = this.alloc(data.length, dtype, keepIndex);
+    if (data.length > 0) {
+      const words = toGpuWords(data, dtype);
+      this.device.queue.writeBuffer(out.buffer, 0, words.buffer, words.byteOffset, words.byteLength);
+    }
+    return out;
+  }
+
+  async read(storage: Storage): Promise<StorageArray> {
+    this.check('read');
+    const s = gpu(storage, 'read');
+    const bytes = Math.max(4, s.size * 4);
+    const staging = this.device.createBuffer({ size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    try {
+      this.recorder.copyEncoder().copyBufferToBuffer(s.buffer, 0, staging, 0, bytes);
+      this.recorder.submit();
+      await staging.mapAsync(MAP_MODE_READ);
+      this.check('read');
+      return fromGpuWords(staging.getMappedRange().slice(0), s.size, s.dtype);
+    } catch (error) {
+      if (error instanceof TensorError) throw error;
+      throw new TensorError(`webgpu read of ${s.size} ${s.dtype} elements failed: ${this.failure ?? (error as Error).message}`);
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  free(storage: Storage): void {
+    const s = storage as WebGpuStorage;
+    if (s.freed || this.destroyed) return;
+    s.freed = true;
+    this.pool.release(s.buffer);
+  }
+
+  fill(size: number, dtype: DType, value: number): Storage {
+    this.check('fill');
+    const out = this.alloc(size, dtype);
+    if (size > 0) this.run(fillKernel(), [size, fillWord(value, dtype)], [out.buffer], this.grid1d(size));
+    return out;
+  }
+
+  cast(x: Storage, to: DType): Storage {
+    this.check('cast');
+    const s = gpu(x, 'cast');
+    const out = this.alloc(s.size, to, to === s.dtype ? s.hostIndex : null);
+    if (s.size === 0) return out;
+    if (s.dtype === to) this.recorder.copyEncoder().copyBufferToBuffer(s.buffer, 0, out.buffer, 0, s.size * 4);
+    else this.run(castKernel(s.dtype, to), [s.size], [s.buffer, out.buffer], this.grid1d(s.size));
+    return out;
+  }
+
+  unary(op: UnaryOp, x: Storage): Storage {
+    this.check(op);
+    const s = gpu(x, op);
+    const out = this.alloc(s.size, 'f32');
+    if (s.size > 0) this.run(unaryKernel(op), [s.size], [s.buffer, out.buffer], this.grid1d(s.size));
+    return out;
+  }
+
+  binary(op: BinaryOp, a: Storage, aStrides: readonly number[], b: Storage, bStrides: readonly number[], outShape: readonly number[]): Storage {
+    this.check(op);
+    const sa = gpu(a, op);
+    const sb = gpu(b, op);
+    const n = sizeOf(outShape);
+    const comparison = op === 'eq' || op === 'ne' || op === 'lt' || op === 'le' || op === 'gt' || op === 'ge';
+    const out = this.alloc(n, comparison ? 'u8' : 'f32');
+    if (n === 0) return out;
+    const layout = collapseLayout(outShape, [aStrides, bStrides, rowMajorStrides(outShape)]);
+    this.checkRank(op, layout.shape.length, 2);
+    const params = stridedParams(n, layout.shape, layout.strides.slice(0, 2), [0, 0]);
+    this.run(binaryKernel(op, layout.shape.length), params, [sa.buffer, sb.buffer, out.buffer], this.grid1d(n));
+    return out;
+  }
+
+  where(cond: Storage, cStrides: readonly number[], a: Storage, aStrides: readonly number[], b: Storage, bStrides: readonly number[], outShape: readonly number[]): Storage {
+    this.check('where');
+    const sc = gpu(cond, 'where');
+    const sa = gpu(a, 'where');
+    const sb = gpu(b, 'where');
+    const n = sizeOf(outShape);
+    const out = this.alloc(n, 'f32');
+    if (n === 0) return out;
+    const layout = collapseLayout(outShape, [cStrides, aStrides, bStrides, rowMajorStrides(outShape)]);
+    this.checkRank('where', layout.shape.length, 3);
+    const params = stridedParams(n, layout.shape, layout.strides.slice(0, 3), [0, 0, 0]);
+    this.run(whereKernel(layout.shape.length), params, [sc.buffer, sa.buffer, sb.buffer, out.buffer], this.grid1d(n));
+    return out;
+  }
+
+  reduce(op: ReduceOp, x: Storage, outer: number, inner: number): Storage {
+    this.check(op);
+    const s = gpu(x, op);
+    const out = this.alloc(outer, op === 'argmax' || op === 'argmin' ? 'i32' : 'f32');
+    if (outer === 0) return out;
+    if (inner <= ROW_PER_THREAD_MAX_INNER) this.run(reduceRowsKernel(op), [outer, inner], [s.buffer, out.buffer], this.grid1d(outer));
+    else this.run(reduceWorkgroupKernel(op), [outer, inner], [s.buffer, out.buffer], dispatchGrid(outer, this.maxPerDim));
+    return out;
+  }
+
+  matmul(a: Storage, b: Storage, p: MatmulParams): Storage {
+    this.check('matmul');
+    const sa = gpu(a, 'matmul');
+    const sb = gpu(b, 'matmul');
+    const out = this.alloc(p.batch * p.m * p.n, 'f32');
+    if (p.batch * p.m * p.n === 0) return out;
+    if (p.k === 0) {
+      this.run(fillKernel(), [p.batch * p.m * p.n, 0], [out.buffer], this.grid1d(p.batch * p.m * p.n));
+      return out;
+    }
+    const gx = Math.ceil(p.n / MATMUL_TILE);
+    const gy = Math.ceil(p.m / MATMUL_TILE);
+    if (gx > this.maxPerDim || gy > this.maxPerDim) throw new TensorError(`webgpu matmul: output ${p.m} x ${p.n} exceeds ${this.maxPerDim} tiles of ${MATMUL_TILE} per side`);
+    const kernel = matmulKernel(p.transA, p.transB);
+    for (let base = 0; base < p.batch; base += this.maxPerDim) {
+      const count = Math.min(this.maxPerDim, p.batch - base);
+      this.run(kernel, [p.m, p.n, p.k, p.aBatchStride, p.bBatchStride, base], [sa.buffer, sb.buffer, out.buffer], [gx, gy, count]);
+    }
+    return out;
+  }
+
+  copy(src: Storage, srcView: StridedView, dst: Storage, dstView: StridedView, shape: readonly number[]): void {
+    this.check('copy');
+    let s = gpu(src, 'copy');
+    const d = gpu(dst, 'copy');
+    const n = sizeOf(shape);
+    if (n === 0) return;
+    const aliased = s.buffer === d.buffer;
+    if (aliased) s = gpu(this.cast(s, s.dtype), 'copy');
+    const layout = collapseLayout(shape, [srcView.strides, dstView.strides]);
+    const rank = layout.shape.length;
+    if (rank <= 1 && (rank === 0 || (layout.strides[0][0] === 1 && layout.strides[1][0] === 1))) {
+      this.recorder.copyEncoder().copyBufferToBuffer(s.buffer, srcView.offset * 4, d.buffer, dstView.offset * 4, n * 4);
+    } else {
+      this.checkRank('copy', rank, 2);
+      const params = stridedParams(n, layout.shape, layout.strides, [srcView.offset, dstView.offset]);
+      this.run(copyKernel(rank), params, [s.buffer, d.buffer], this.grid1d(n));
+    }
+    if (aliased) this.free(s);
+  }
+
+  indexedSum(src: Storage, map: IndexMap, batch: number, srcBatchStride: number): Storage {
+    this.check('indexedSum');
+    const s = gpu(src, 'indexedSum');
+    const n = batch * map.rows;
+    const out = this.alloc(n, 'f32');
+    if (n === 0) return out;
+    const uploaded = this.uploadedMap(map);
+    this.run(indexedSumKernel(), [n, map.rows, srcBatchStride], [s.buffer, uploaded.rowPtr, uploaded.colIdx, out.buffer], this.grid1d(n));
+    return out;
+  }
+
+  private uploadedMap(map: IndexMap): UploadedMap {
+    const cached = this.indexMaps.get(map.key);
+    if (cached) {
+      // Re-insert so Map iteration order is least-recently-used first.
+      this.indexMaps.delete(map.key);
+      this.indexMaps.set(map.key, cached);
+      return cached;
+    }
+    const upload = (data: Int32Array): GPUBuffer => {
+      const buffer = this.device.createBuffer({ size: Math.max(4, data.byteLength), usage: BufferUsage.STORAGE | BufferUsage.COPY_DST });
+      if (data.length) this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+      return buffer;
+    };
+    const entry = { rowPtr: upload(map.rowPtr), colIdx: upload(map.colIdx) };
+    this.indexMaps.set(map.key, entry);
+    if (this.indexMaps.size > this.opts.maxCachedIndexMaps) {
+      const [oldKey, old] = this.indexMaps.entries().next().value as [string, UploadedMap];
+      this.indexMaps.delete(oldKey);
+      // Pending dispatches may still read the evicted map: destroy it only after they are submitted.
+      this.recorder.submit();
+      old.rowPtr.destroy();
+      old.colIdx.destroy();
+    }
+    return entry;
+  }
+
+  gather(src: Storage, index: Storage, outer: number, axisLen: number, inner: number): Storage {
+    this.check('gather');
+    const s = gpu(src, 'gather');
+    const idx = gpu(index, 'gather');
+    if (idx.dtype !== 'i32') throw new TensorError(`webgpu gather: index must be i32, got ${idx.dtype}`);
+    if (idx.hostIndex) {
+      for (let i = 0; i < idx.hostIndex.length; i++) {
+        const v = idx.hostIndex[i];
+        if (v < 0 || v >= axisLen) throw new TensorError(`gather: index ${v} at position ${i} is out of range [0, ${axisLen})`);
+      }
+    }
+    const count = idx.size;
+    const n = outer * count * inner;
+    const out = this.alloc(n, 'f32');
+    if (n > 0) this.run(gatherKernel(), [n, count, inner, axisLen], [s.buffer, idx.buffer, out.buffer], this.grid1d(n));
+    return out;
+  }
+
+  async sync(): Promise<void> {
+    this.check('sync');
+    this.recorder.submit();
+    await this.device.queue.onSubmittedWorkDone();
+    this.check('sync');
+  }
+
+  /** Submits recorded work without waiting for it. */
+  flush(): void {
+    this.recorder.submit();
+  }
+
+  /** Destroys pooled buffers that are not in use; returns the bytes released. */
+  trim(): number {
+    this.recorder.submit();
+    return this.pool.trim();
+  }
+
+  stats(): WebGpuBackendStats {
+    return { pool: this.pool.stats(), pipelines: this.pipelines.stats(), recorder: this.recorder.stats(), indexMaps: this.indexMaps.size };
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.recorder.destroy();
+    this.pool.destroy();
+    for (const entry of this.indexMaps.values()) {
+      entry.rowPtr.destroy();
+      entry.colIdx.destroy();
+    }
+    this.indexMaps.clear();
+  }
+
+  private checkRank(op: string, rank: number, operands: number): void {
+    const max = maxStridedRank(operands);
+    if (rank > max) throw new TensorError(`webgpu ${op}: ${rank} non-contiguous dims after merging, the kernel supports at most ${max}`);
+  }
+}

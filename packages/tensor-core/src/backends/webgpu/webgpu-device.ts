@@ -1,0 +1,118 @@
+import type { Device, DeviceInfo } from '../../device/device.js';
+import { adapterSummary, describeAdapter, readLimits } from './adapter-description.js';
+import { WebGpuBackend } from './webgpu-backend.js';
+
+/** Options for acquiring a WebGPU device. */
+export interface WebGpuDeviceOptions {
+  /** Accept software adapters (lavapipe, SwiftShader); `auto` selection refuses them. */
+  allowSoftware: boolean;
+}
+
+/** A WebGPU device wrapper; `gpu` pins the object from `webgpu`'s create(), which must outlive the device. */
+export interface WebGpuDevice extends Device {
+  readonly kind: 'webgpu';
+  readonly backend: WebGpuBackend;
+  /** Destroys the backend and the GPUDevice, then lets go of the GPU entry point. */
+  destroy(): void;
+}
+
+interface GpuEntry {
+  gpu: GPU;
+  via: string;
+}
+
+/** Node's dawn module entry, kept alive for the process: collecting it crashes Dawn (see PLATFORM.md). */
+let nodeGpu: GpuEntry | null = null;
+
+async function gpuEntry(): Promise<GpuEntry | null> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return { gpu: nav.gpu, via: 'navigator.gpu' };
+  const isNode = typeof process !== 'undefined' && Boolean(process.versions?.node);
+  if (!isNode) return null;
+  if (nodeGpu) return nodeGpu;
+  // A computed specifier keeps browser bundlers from trying to bundle the native Dawn module.
+  const specifier = 'webgpu';
+  let mod: { create: (flags: string[]) => GPU; globals: object };
+  try {
+    mod = (await import(/* @vite-ignore */ specifier)) as typeof mod;
+  } catch {
+    return null;
+  }
+  Object.assign(globalThis, mod.globals);
+  nodeGpu = { gpu: mod.create([]), via: 'Dawn (node webgpu)' };
+  return nodeGpu;
+}
+
+interface FoundAdapter {
+  adapter: GPUAdapter;
+  entry: GpuEntry;
+  identity: ReturnType<typeof describeAdapter>;
+}
+
+async function findAdapter(): Promise<FoundAdapter | null> {
+  const entry = await gpuEntry();
+  if (!entry) return null;
+  const adapter = await entry.gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) return null;
+  return { adapter, entry, identity: describeAdapter(adapter) };
+}
+
+async function openDevice({ adapter, entry, identity }: FoundAdapter): Promise<WebGpuDevice> {
+  const adapterLimits = readLimits(adapter.limits);
+  const requiredLimits: Record<string, number> = {};
+  for (const name of ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupSizeY', 'maxComputeWorkgroupsPerDimension', 'maxStorageBuffersPerShaderStage']) {
+    if (adapterLimits[name] !== undefined) requiredLimits[name] = adapterLimits[name];
+  }
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has('shader-f16') ? ['shader-f16'] : [];
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'loraflow' });
+  const backend = new WebGpuBackend(device);
+  let destroyed = false;
+  device.lost.then((info) => {
+    if (destroyed) return;
+    const message = `device lost (${info.reason}): ${info.message}`;
+    backend.fail(message);
+    console.error(`[loraflow] webgpu ${message}`);
+  });
+  device.addEventListener('uncapturederror', (event) => {
+    const message = `GPU error: ${(event as GPUUncapturedErrorEvent).error.message}`;
+    backend.fail(message);
+    console.error(`[loraflow] webgpu ${message}`);
+  });
+  const info: DeviceInfo = {
+    kind: 'webgpu',
+    summary: adapterSummary(identity, entry.via),
+    adapter: identity,
+    features: [...device.features].map(String).sort(),
+    limits: readLimits(device.limits),
+  };
+  const wrapper: WebGpuDevice & { gpuEntry: GpuEntry } = {
+    kind: 'webgpu',
+    backend,
+    gpuEntry: entry,
+    info: () => info,
+    destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      backend.destroy();
+      device.destroy();
+      opened = null;
+      found = null;
+    },
+  };
+  return wrapper;
+}
+
+let found: Promise<FoundAdapter | null> | null = null;
+let opened: Promise<WebGpuDevice> | null = null;
+
+/**
+ * A WebGPU device, or null when no (suitable) adapter exists. One device per process: asking
+ * again returns the same device (until it is destroyed), so every tensor can meet on it.
+ */
+export async function createWebGpuDevice(opts: WebGpuDeviceOptions): Promise<Device | null> {
+  found ??= findAdapter();
+  const adapter = await found;
+  if (!adapter || (adapter.identity.software && !opts.allowSoftware)) return null;
+  opened ??= openDevice(adapter);
+  return opened;
+}
