@@ -10,7 +10,7 @@ export { factoredErrorNorms, denseMaxAbsError, type ScaledFactors } from './fact
 export { totalsOf, formatReportTable, type LayerReport, type RerankTotals } from './layer-report.js';
 export { rerankLayer, type RerankedLayer } from './rerank-layer.js';
 export { rerankLayers } from './rerank-layers.js';
-export type { TensorSource } from './tensor-source.js';
+export { openTensorSource, type TensorSource } from './tensor-source.js';
 export { decodeFloats, encodeFloats, isFloatDType, type FloatDType } from './float-codec.js';
 export { pairLoraKeys, type LoraKeyPair } from './lora-key-pairs.js';
 export { readLoraLayer, type StoredLoraLayer } from './read-lora-layer.js';

@@ -1,14 +1,21 @@
-import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { pairLoraKeys, rerankLoraFile, RerankError } from '../src/index.js';
+import { openTensorSource, pairLoraKeys, rerankLoraFile, RerankError } from '../src/index.js';
 import { normalArray } from './seeded-normal.js';
-import { decodeSafetensors, encodeSafetensors, memoryTensorSource, type TestTensor } from './safetensors-bytes.js';
+import { decodeSafetensors, encodeSafetensors, type TestTensor } from './safetensors-bytes.js';
 import { denseProduct, denseSingularValues, frobeniusDistance, tailNorm } from './dense-reference.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pca-rerank-'));
+
+/** Writes a file image to disk and opens it through tensor-core's lazy reader. */
+async function sourceOf(bytes: Uint8Array, name: string) {
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return openTensorSource(path);
+}
 
 function kohyaFile(): Record<string, TestTensor> {
   return {
@@ -27,7 +34,7 @@ describe('rerankLoraFile', () => {
     const input = kohyaFile();
     const out = join(dir, 'kohya.safetensors');
     const bytes = encodeSafetensors(input, { ss_network_dim: '8', ss_network_alpha: '4', sshs_model_hash: 'old', sshs_legacy_hash: 'old' });
-    const result = await rerankLoraFile(memoryTensorSource(bytes), out, { rule: { method: 'fixed', rank: 3 } });
+    const result = await rerankLoraFile(await sourceOf(bytes, 'kohya-in.safetensors'), out, { rule: { method: 'fixed', rank: 3 } });
     const file = readFileSync(out);
     const written = decodeSafetensors(file);
     expect(Object.keys(written.tensors).sort()).toEqual(Object.keys(input).sort());
@@ -64,7 +71,7 @@ describe('rerankLoraFile', () => {
       'transformer_blocks.1.attn.to_q.lora_B.default.weight': { dtype: 'F32', shape: [9, 6], values: normalArray(54, 8) },
     };
     const out = join(dir, 'peft.safetensors');
-    const result = await rerankLoraFile(memoryTensorSource(encodeSafetensors(peft)), out, { rule: { method: 'sv_fro', param: 0.95 }, dtype: 'BF16' });
+    const result = await rerankLoraFile(await sourceOf(encodeSafetensors(peft), 'peft-in.safetensors'), out, { rule: { method: 'sv_fro', param: 0.95 }, dtype: 'BF16' });
     const written = decodeSafetensors(readFileSync(out));
     expect(Object.keys(written.tensors).sort()).toEqual(Object.keys(peft).sort());
     for (const r of result.reports) {
@@ -80,16 +87,16 @@ describe('rerankLoraFile', () => {
     writeFileSync(out, 'previous');
     const bad = kohyaFile();
     bad['lora_unet_conv_in.lora_up.weight'] = { dtype: 'F32', shape: [6, 7, 1, 1], values: normalArray(42, 4) };
-    await expect(rerankLoraFile(memoryTensorSource(encodeSafetensors(bad), 'bad.safetensors'), out, { rule: { method: 'fixed', rank: 2 } })).rejects.toThrow(
+    await expect(rerankLoraFile(await sourceOf(encodeSafetensors(bad), 'bad.safetensors'), out, { rule: { method: 'fixed', rank: 2 } })).rejects.toThrow(
       /bad\.safetensors: "lora_unet_conv_in\.lora_down\.weight"/,
     );
     expect(readFileSync(out, 'utf8')).toBe('previous');
-    expect(existsSync(`${out}.data.tmp`) || existsSync(`${out}.tmp`)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.startsWith('kept.safetensors'))).toEqual(['kept.safetensors']);
   });
 
   it('rejects a file without LoRA layers', async () => {
     const none = encodeSafetensors({ 'model.weight': { dtype: 'F32', shape: [2], values: [1, 2] } });
-    await expect(rerankLoraFile(memoryTensorSource(none, 'plain.safetensors'), join(dir, 'x.safetensors'), { rule: { method: 'fixed', rank: 2 } })).rejects.toThrow(RerankError);
+    await expect(rerankLoraFile(await sourceOf(none, 'plain.safetensors'), join(dir, 'x.safetensors'), { rule: { method: 'fixed', rank: 2 } })).rejects.toThrow(RerankError);
   });
 });
 

@@ -1,5 +1,3 @@
-import type { TensorSource } from '../src/index.js';
-
 /** Test-side safetensors encoding and decoding, written from the format description, independent of the package. */
 export interface TestTensor {
   dtype: 'F32' | 'BF16' | 'F16';
@@ -63,19 +61,4 @@ export function decodeSafetensors(input: Uint8Array): { metadata: Record<string,
   }
   if (covered !== data.byteLength) throw new Error(`data section has ${data.byteLength} bytes, entries cover ${covered}`);
   return { metadata: header.__metadata__ ?? {}, tensors, headerLength: n };
-}
-
-/** A TensorSource over an in-memory file image. */
-export function memoryTensorSource(file: Uint8Array, name = '<memory>'): TensorSource {
-  const n = Number(new DataView(file.buffer, file.byteOffset).getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(file.subarray(8, 8 + n)));
-  const keys = Object.keys(header).filter((k) => k !== '__metadata__');
-  return {
-    name,
-    keys,
-    metadata: header.__metadata__ ?? {},
-    info: (key) => ({ dtype: header[key].dtype, shape: header[key].shape }),
-    readRaw: async (key) => file.subarray(8 + n + header[key].data_offsets[0], 8 + n + header[key].data_offsets[1]),
-    close: async () => undefined,
-  };
 }
