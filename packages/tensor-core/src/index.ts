@@ -1,4 +1,4 @@
-export { Tensor } from './tensor.js';
+export { Tensor, liveTensorCount } from './tensor.js';
 export type { DType, StorageArray } from './dtype.js';
 export { DTYPES, bytesPerElement, isFloat, f32ToBf16Bits, bf16BitsToF32, f32ToF16Bits, f16BitsToF32, encodeFromF32, decodeToF32 } from './dtype.js';
 export type { Shape } from './shape.js';

@@ -10,6 +10,12 @@ import { shapeSize } from './shape.js';
 import * as ops from './ops/tensor-ops.js';
 
 let nextId = 1;
+let live = 0;
+
+/** Tensors created and not yet disposed (a leak shows up as growth across training steps). */
+export function liveTensorCount(): number {
+  return live;
+}
 
 /**
  * An n-dimensional array on a device. Tensors are immutable values (ops return new tensors);
@@ -36,6 +42,7 @@ export class Tensor {
   ) {
     this.storageRef = storage;
     retainStorage(storage);
+    live++;
     this.shape = Object.freeze([...shape]);
     this.size = shapeSize(shape);
     if (storage.size !== this.size) {
@@ -64,6 +71,7 @@ export class Tensor {
   dispose(): void {
     if (this.storageRef === null) return;
     releaseStorage(this.storageRef, this.device.backend);
+    live--;
     this.storageRef = null;
     this.gradNode = null;
   }

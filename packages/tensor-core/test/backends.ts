@@ -1,0 +1,22 @@
+import { cpu, getDevice, type Device } from '@loraflow/tensor-core';
+
+/**
+ * The devices every op test runs on: always `cpu`, plus `webgpu` when an adapter exists.
+ * With LORAFLOW_REQUIRE_WEBGPU=1 (set by .ci/run) a missing adapter is a failure, not a silent skip.
+ */
+export async function testDevices(): Promise<Device[]> {
+  const devices: Device[] = [cpu];
+  // LORAFLOW_TEST_DEVICES=cpu limits a local run to the CPU backend (CI always runs both).
+  if (process.env.LORAFLOW_TEST_DEVICES === 'cpu' && process.env.LORAFLOW_REQUIRE_WEBGPU !== '1') return devices;
+  let gpu: Device | null = null;
+  try {
+    gpu = await getDevice('webgpu');
+  } catch (error) {
+    if (process.env.LORAFLOW_REQUIRE_WEBGPU === '1') throw error;
+  }
+  if (gpu && gpu !== cpu) devices.push(gpu);
+  return devices;
+}
+
+/** Names of the devices the suite runs on, resolved once at collection time. */
+export const DEVICES: Device[] = await testDevices();
