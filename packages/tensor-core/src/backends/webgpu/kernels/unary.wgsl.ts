@@ -8,7 +8,7 @@ const UNARY_EXPR: Record<UnaryOp, string> = {
   neg: '-x',
   abs: 'abs(x)',
   exp: 'exp(x)',
-  log: 'select(log(x), select(nan_f32(), -inf_f32(), x == 0.0), x <= 0.0)',
+  log: 'log_acc(x)',
   sqrt: 'select(sqrt(x), nan_f32(), x < 0.0)',
   rsqrt: 'select(1.0 / sqrt(x), select(nan_f32(), inf_f32(), x == 0.0), x <= 0.0)',
   tanh: 'tanh_safe(x)',
