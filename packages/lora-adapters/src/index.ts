@@ -1,0 +1,18 @@
+export { LoraError, LoraFormatError } from './lora-error.js';
+export { loraScale, type LoraKind, type LoraLayer, type LoraLayerInfo, type LoraTensorInfo, type LoraFactor } from './lora-layer.js';
+export { LORA_FORMATS, LORA_FORMAT_NAMES, formatStoresAlpha, kohyaStem, loraKeyNames, parseLoraFormat, type LoraFormat, type LoraKeyNames } from './lora-format.js';
+export { parseLoraKey, KOHYA_PREFIXES, type ParsedLoraKey, type LoraKeyRole } from './parse-lora-key.js';
+export { KohyaNameResolver } from './kohya-name-resolver.js';
+export { QWEN_IMAGE_DIMS, QWEN_IMAGE_BLOCK_LINEARS, QWEN_IMAGE_OUTER_LINEARS, QWEN_IMAGE_MODULE_NAMES, qwenImageLinearShapes, type ModuleShape } from './qwen-image-modules.js';
+export { isLoraFloatDType, rawToF32, f32ToRaw, scaleRaw, castRaw, factorToRaw, rawToTensor, factorDType, type LoraFloatDType } from './lora-factor-codec.js';
+export { layerGeometry, checkLayerShapes, type LayerGeometry } from './check-layer-shapes.js';
+export { formatLayerTensors, type KeyedTensor } from './format-layer-tensors.js';
+export { LoraFileReader, openLoraFile, type OpenLoraOptions } from './lora-file-reader.js';
+export { LoraFileWriter, writeLoraFile, serializeLoraLayers, type LoraWriterOptions } from './lora-file-writer.js';
+export { concatLoraLayers, type WeightedLoraLayer, type ConcatOptions } from './concat-lora-layers.js';
+export { scaleLoraLayer } from './scale-lora-layer.js';
+export type { LoraProgress, LoraProgressCallback } from './lora-progress.js';
+export { convertLoraFile, transformLoraFile, type LoraFileTransformOptions, type LoraFileTransformResult } from './convert-lora-file.js';
+export { scaleLoraFile } from './scale-lora-file.js';
+export { mergeLoraFiles, type MergeLoraOptions, type MergeLoraResult } from './merge-lora-files.js';
+export { inspectLoraFile, type LoraFileSummary, type LoraModuleSummary } from './inspect-lora-file.js';
