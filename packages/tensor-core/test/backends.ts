@@ -5,7 +5,8 @@ import { cpu, getDevice, type Device } from '@loraflow/tensor-core';
  * With LORAFLOW_REQUIRE_WEBGPU=1 (set by .ci/run) a missing adapter is a failure, not a silent skip.
  */
 export async function testDevices(): Promise<Device[]> {
-  const devices: Device[] = [cpu];
+  // The CPU device as users get it: with the WebAssembly kernels installed.
+  const devices: Device[] = [await getDevice('cpu')];
   // LORAFLOW_TEST_DEVICES=cpu limits a local run to the CPU backend (CI always runs both).
   if (process.env.LORAFLOW_TEST_DEVICES === 'cpu' && process.env.LORAFLOW_REQUIRE_WEBGPU !== '1') return devices;
   let gpu: Device | null = null;

@@ -36,6 +36,22 @@ for (const device of DEVICES) {
         );
       });
     }
+    it('large enough to take the fast kernel path (WebAssembly SIMD on cpu), with gradients', async () => {
+      const [bt, m, k, n] = [2, 33, 65, 47];
+      await checkOp(
+        {
+          name: 'matmul large', shapes: [[bt, m, k], [bt, n, k]],
+          run: ([a, b]) => tc.matmul(a, b, { transB: true }),
+          ref: ([a, b]) => {
+            const out = new Float64Array(bt * m * n);
+            for (let i = 0; i < bt; i++) out.set(matmul64(a.slice(i * m * k, (i + 1) * m * k), transpose64(b.slice(i * n * k, (i + 1) * n * k), 1, n, k), 1, m, k, n), i * m * n);
+            return out;
+          },
+          tol: 1e-5, floor: 1, gradTol: 1e-4,
+        },
+        device,
+      );
+    });
     it('vector operands follow torch.matmul', async () => {
       await checkOp({ name: 'mv', shapes: [[3, 4], [4]], run: ([a, b]) => tc.matmul(a, b), ref: ([a, b]) => matmul64(a, b, 1, 3, 4, 1) }, device);
       expect(tc.matmul(tc.ones([4], { device }), tc.ones([4], { device })).shape).toEqual([]);

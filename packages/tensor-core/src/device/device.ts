@@ -27,11 +27,13 @@ export const cpu: Device = {
   kind: 'cpu',
   backend: cpuBackend,
   info() {
-    const fast = cpuBackend.hasFastMatmul();
+    const k = cpuBackend.kernelInfo();
+    const simd = k ? (k.relaxedSimd ? 'wasm-relaxed-simd' : 'wasm-simd128') : 'none';
     return {
       kind: 'cpu',
-      summary: `cpu: ${fast ? 'WebAssembly SIMD kernels' : 'JavaScript kernels'}`,
-      simd: fast ? 'wasm-simd128' : 'none',
+      summary: k ? `cpu: WebAssembly ${k.relaxedSimd ? 'relaxed ' : ''}SIMD kernels on ${k.threads} thread${k.threads > 1 ? 's' : ''}` : 'cpu: JavaScript kernels',
+      simd,
+      threads: k?.threads ?? 1,
     };
   },
 };

@@ -28,10 +28,17 @@ function f32(s: Storage): Float32Array {
 export class CpuBackend implements Backend {
   readonly kind = 'cpu' as const;
   private fastMatmul: MatmulKernel | null = null;
+  private fastInfo: { threads: number; relaxedSimd: boolean } | null = null;
 
   /** Installs a faster matmul (e.g. WebAssembly SIMD + threads); null restores the JS loop. */
-  setMatmulKernel(kernel: MatmulKernel | null): void {
+  setMatmulKernel(kernel: MatmulKernel | null, info: { threads: number; relaxedSimd: boolean } | null = null): void {
     this.fastMatmul = kernel;
+    this.fastInfo = kernel ? info : null;
+  }
+
+  /** Threads and SIMD flavour of the installed fast kernels (null when plain JS). */
+  kernelInfo(): { threads: number; relaxedSimd: boolean } | null {
+    return this.fastInfo;
   }
 
   /** Whether a faster matmul kernel is installed. */
