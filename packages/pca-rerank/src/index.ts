@@ -10,9 +10,4 @@ export { factoredErrorNorms, denseMaxAbsError, type ScaledFactors } from './fact
 export { totalsOf, formatReportTable, type LayerReport, type RerankTotals } from './layer-report.js';
 export { rerankLayer, type RerankedLayer } from './rerank-layer.js';
 export { rerankLayers } from './rerank-layers.js';
-export { openTensorSource, type TensorSource } from './tensor-source.js';
-export { decodeFloats, encodeFloats, isFloatDType, type FloatDType } from './float-codec.js';
-export { pairLoraKeys, type LoraKeyPair } from './lora-key-pairs.js';
-export { readLoraLayer, type StoredLoraLayer } from './read-lora-layer.js';
-export { SafetensorsStreamWriter, type RawTensor } from './safetensors-stream-writer.js';
 export { rerankLoraFile, type RerankFileOptions, type RerankFileResult } from './rerank-lora-file.js';

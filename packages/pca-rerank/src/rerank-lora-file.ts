@@ -1,17 +1,26 @@
-import { encodeFloats, type FloatDType } from './float-codec.js';
+import {
+  f32ToRaw,
+  LoraFileWriter,
+  openLoraFile,
+  rawToF32,
+  type LoraFloatDType,
+  type LoraFormat,
+  type LoraLayer as StoredLoraLayer,
+  type OpenLoraOptions,
+} from '@loraflow/lora-adapters';
 import { totalsOf, type LayerReport, type RerankTotals } from './layer-report.js';
-import { pairLoraKeys } from './lora-key-pairs.js';
-import { readLoraLayer } from './read-lora-layer.js';
-import { RerankError } from './rerank-error.js';
+import type { LoraLayer } from './lora-layer.js';
 import { rerankLayer } from './rerank-layer.js';
 import type { RerankOptions } from './rerank-options.js';
-import { SafetensorsStreamWriter } from './safetensors-stream-writer.js';
-import type { TensorSource } from './tensor-source.js';
 
-/** Options of rerankLoraFile: the re-ranking options plus output and progress settings. */
+/** Options of rerankLoraFile: the re-ranking options plus file format, storage and progress settings. */
 export interface RerankFileOptions extends RerankOptions {
-  /** Storage dtype of the new factors; `keep` writes each in its input dtype. */
-  dtype?: 'keep' | FloatDType;
+  /** Output key format; the input's format when absent. */
+  to?: LoraFormat;
+  /** Storage dtype of the new factors; each factor keeps its input dtype when absent. */
+  dtype?: LoraFloatDType;
+  /** How to read the input (e.g. the module names kohya underscore keys resolve against). */
+  open?: OpenLoraOptions;
   /** Called after each layer is written (drive a progress bar with it). */
   onLayer?: (report: LayerReport, done: number, total: number) => void;
 }
@@ -20,64 +29,65 @@ export interface RerankFileOptions extends RerankOptions {
 export interface RerankFileResult {
   readonly reports: LayerReport[];
   readonly totals: RerankTotals;
-  /** Keys copied unchanged (biases, DoRA magnitudes, ...). */
-  readonly passthrough: string[];
-  /** Down or up keys without their partner; copied unchanged. */
-  readonly unpaired: string[];
+  readonly inputFormat: LoraFormat;
+  readonly outputFormat: LoraFormat;
 }
 
 /**
- * Re-ranks every LoRA layer of a safetensors file into `output`, in the same key format.
- * Streams: one layer's factors are in memory at a time, the output goes through a temp data
- * file, and `output` only appears (atomically) when everything succeeded. Other tensors are copied
- * byte for byte. kohya metadata is updated: `ss_network_dim` / `ss_network_alpha` (the value, or
- * "Dynamic" when layers differ) and `sshs_model_hash` (sha256 of the new data section).
+ * Re-ranks every layer of a LoRA file (kohya, PEFT/diffusers, ComfyUI or DiffSynth, detected by
+ * lora-adapters) into `output`, in the same format unless `to` says otherwise. Streams: one layer's
+ * factors are in memory at a time; lora-adapters' writer spools tensors to a temp body file and
+ * `output` appears atomically only when every layer succeeded. Up biases are carried unchanged (they
+ * do not depend on the rank). kohya metadata (dim, alpha, hash) is recomputed by the writer; the
+ * rank rule is recorded under `loraflow_rerank`.
  */
-export async function rerankLoraFile(source: TensorSource, output: string, options: RerankFileOptions): Promise<RerankFileResult> {
-  const { pairs, others, unpaired } = pairLoraKeys(source.keys);
-  if (pairs.length === 0) throw new RerankError(`${source.name}: no LoRA layers found (expected keys ending in .lora_down.weight/.lora_up.weight or .lora_A[.default].weight/.lora_B[.default].weight)`);
-  const writer = await SafetensorsStreamWriter.create(output);
+export async function rerankLoraFile(input: string | Uint8Array, output: string, options: RerankFileOptions): Promise<RerankFileResult> {
+  const reader = await openLoraFile(input, options.open);
+  const outputFormat = options.to ?? reader.format;
   const reports: LayerReport[] = [];
   try {
-    for (const pair of pairs) {
-      const stored = await readLoraLayer(source, pair);
-      const { layer, report } = rerankLayer(stored.layer, options);
-      const pick = (inputDType: FloatDType): FloatDType => (!options.dtype || options.dtype === 'keep' ? inputDType : options.dtype);
-      const downShape = layer.kernel ? [layer.rank, layer.inDim, ...layer.kernel] : [layer.rank, layer.inDim];
-      const upShape = layer.kernel ? [layer.outDim, layer.rank, 1, 1] : [layer.outDim, layer.rank];
-      await writer.add(pair.downKey, { dtype: pick(stored.downDType), shape: downShape, bytes: encodeFloats(layer.down, pick(stored.downDType)) });
-      await writer.add(pair.upKey, { dtype: pick(stored.upDType), shape: upShape, bytes: encodeFloats(layer.up, pick(stored.upDType)) });
-      if (pair.alphaKey && stored.alphaStorage) {
-        const { dtype, shape } = stored.alphaStorage;
-        await writer.add(pair.alphaKey, { dtype, shape, bytes: encodeFloats(Float32Array.of(layer.alpha), dtype) });
+    const writer = await LoraFileWriter.create(output, {
+      format: outputFormat,
+      metadata: { ...reader.metadata, loraflow_rerank: JSON.stringify({ rule: options.rule, maxRank: options.maxRank ?? null, split: options.split ?? 'sqrt' }) },
+    });
+    try {
+      for (const info of reader.layers) {
+        const stored = await reader.readLayer(info);
+        const layer: LoraLayer = {
+          name: info.module,
+          down: rawToF32(stored.down, `${reader.name}: "${info.down.key}"`),
+          up: rawToF32(stored.up, `${reader.name}: "${info.up.key}"`),
+          outDim: info.outFeatures,
+          inDim: info.inFeatures,
+          rank: info.rank,
+          alpha: info.alpha,
+          ...(info.kind === 'conv' ? { kernel: info.kernel } : {}),
+        };
+        const { layer: out, report } = rerankLayer(layer, options);
+        await writer.write(storedLayer(stored, out, options.dtype));
+        reports.push(report);
+        options.onLayer?.(report, reports.length, reader.layers.length);
       }
-      reports.push(report);
-      options.onLayer?.(report, reports.length, pairs.length);
+    } catch (error) {
+      await writer.abort();
+      throw error;
     }
-    for (const key of others) {
-      const info = source.info(key);
-      await writer.add(key, { dtype: info.dtype, shape: info.shape, bytes: await source.readRaw(key) });
-    }
-    await writer.close(updatedMetadata(source.metadata, reports, writer, options));
-  } catch (error) {
-    await writer.abort();
-    throw error;
+    await writer.commit();
+  } finally {
+    await reader.close();
   }
-  return { reports, totals: totalsOf(reports), passthrough: others.filter((k) => !unpaired.includes(k)), unpaired };
+  return { reports, totals: totalsOf(reports), inputFormat: reader.format, outputFormat };
 }
 
-function updatedMetadata(
-  input: Readonly<Record<string, string>>,
-  reports: readonly LayerReport[],
-  writer: SafetensorsStreamWriter,
-  options: RerankOptions,
-): Record<string, string> {
-  const out: Record<string, string> = { ...input };
-  const uniform = (values: number[]): string => (values.every((v) => v === values[0]) ? String(values[0]) : 'Dynamic');
-  if ('ss_network_dim' in out) out.ss_network_dim = uniform(reports.map((r) => r.rankOut));
-  if ('ss_network_alpha' in out) out.ss_network_alpha = uniform(reports.map((r) => r.alphaOut));
-  if ('sshs_model_hash' in out) out.sshs_model_hash = writer.dataSha256();
-  delete out.sshs_legacy_hash; // a hash of the old bytes would mislead
-  out.loraflow_rerank = JSON.stringify({ rule: options.rule, maxRank: options.maxRank ?? null, split: options.split ?? 'sqrt' });
-  return out;
+/** The re-ranked factors in lora-adapters' layer shape, stored in the input's dtypes unless `dtype` is given. */
+function storedLayer(stored: StoredLoraLayer, out: LoraLayer, dtype: LoraFloatDType | undefined): StoredLoraLayer {
+  const [kh, kw] = out.kernel ?? [1, 1];
+  const conv = stored.kind === 'conv';
+  return {
+    ...stored,
+    rank: out.rank,
+    alpha: out.alpha,
+    down: f32ToRaw(out.down, conv ? [out.rank, out.inDim, kh, kw] : [out.rank, out.inDim], dtype ?? stored.down.dtype),
+    up: f32ToRaw(out.up, conv ? [out.outDim, out.rank, 1, 1] : [out.outDim, out.rank], dtype ?? stored.up.dtype),
+  };
 }
