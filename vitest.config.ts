@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const packages = readdirSync(`${root}packages`).filter((name) => existsSync(`${root}packages/${name}/package.json`));
+const examples = readdirSync(`${root}examples`).filter((name) => existsSync(`${root}examples/${name}/test`));
 
 /** Tests import sibling packages from source, so no build is needed before `vitest run`. */
 const alias = packages.map((name) => ({
@@ -26,6 +27,12 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
-      })),
+      }))
+      .concat(
+        examples.map((name) => ({
+          extends: true,
+          test: { name: `example-${name}`, root: `${root}examples/${name}`, include: ['test/**/*.test.ts'], exclude: [], testTimeout: 600_000, hookTimeout: 120_000 },
+        })),
+      ),
   },
 });
