@@ -85,7 +85,11 @@ export class CommandRecorder {
 
   /** Submits everything recorded so far (a no-op when nothing is pending). */
   submit(): void {
-    if (!this.encoder) return;
+    if (!this.encoder) {
+      // Nothing pending: parked buffers have no unsubmitted users left.
+      this.pool.recycle();
+      return;
+    }
     if (this.pass) {
       this.pass.end();
       this.pass = null;

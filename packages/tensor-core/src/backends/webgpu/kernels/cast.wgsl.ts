@@ -51,8 +51,15 @@ fn round_bf16(x: u32) -> u32 {
   return ((x + 0x7fffu + ((x >> 16u) & 1u)) >> 16u) << 16u;
 }
 fn trunc_i32(v: f32) -> i32 {
-  if ((bitcast<u32>(v) & 0x7f800000u) == 0x7f800000u) { return 0; }
-  return i32(trunc(v));
+  // Like JS ToInt32 (Int32Array stores): NaN / infinity give 0, |v| >= 2^31 wraps modulo 2^32.
+  let b = bitcast<u32>(v);
+  let ex = (b >> 23u) & 0xffu;
+  if (ex == 0xffu) { return 0; }
+  if (ex < 158u) { return i32(trunc(v)); }
+  let shift = ex - 150u;
+  if (shift >= 32u) { return 0; }
+  let low = ((b & 0x7fffffu) | 0x800000u) << shift;
+  return bitcast<i32>(select(low, 0u - low, (b >> 31u) != 0u));
 }
 fn u8_from_f32(v: f32) -> u32 {
   if ((bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u) { return 0u; }
