@@ -5,12 +5,18 @@
  */
 import { Command } from 'commander';
 import { register as registerDevice } from './commands/device.js';
+import { register as registerDataset } from './commands/dataset.js';
+import { register as registerCaption } from './commands/caption.js';
+import { register as registerRerank } from './commands/rerank.js';
 
 const program = new Command('loraflow')
   .description('Style LoRA training, sampling, Image-to-LoRA, re-ranking and captioning for flow-matching image models')
   .showHelpAfterError();
 
 registerDevice(program);
+registerDataset(program);
+registerCaption(program);
+registerRerank(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
