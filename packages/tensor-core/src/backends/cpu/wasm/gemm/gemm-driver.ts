@@ -15,8 +15,8 @@ const { i32 } = ValType;
  */
 export function emitGemm(mb: ModuleBuilder, cfg: MicroKernelConfig): void {
   const { mr, nr } = cfg;
-  const packA = emitPackPanel(mb, mr);
-  const packB = emitPackPanel(mb, nr);
+  const packA = emitBlockedPack(mb, mr, emitPackPanel(mb, mr));
+  const packB = emitBlockedPack(mb, nr, emitPackPanel(mb, nr));
   const ukernel = emitGemmMicroKernel(mb, cfg);
 
   mb.func('gemm_pack', [i32], [], (f) => {
@@ -31,6 +31,26 @@ export function emitGemm(mb: ModuleBuilder, cfg: MicroKernelConfig): void {
     field('bBatches').get(bPanels).i32Mul().get(aTotal).i32Add().set(total);
     field('packChunk').set(chunk);
 
+    // One side's panel: pack_blocked(src, sR, sK, valid, k, kc, dstBatchBase, pad, panel).
+    const side = (s: { raw: 'aRaw' | 'bRaw'; rawBatch: 'aRawBatch' | 'bRawBatch'; rowStride: 'aRowStride' | 'bColStride'; kStride: 'aKStride' | 'bKStride'; pack: 'aPack' | 'bPack'; pad: 'mPad' | 'nPad'; extent: 'm' | 'n'; r: number; fn: number; item: Local; panels: Local }) => {
+      f.get(s.item).get(s.panels).i32DivU().set(batch);
+      f.get(s.item).get(s.panels).i32RemU().set(p);
+      validRows(f, field, s.extent, p, s.r, valid);
+      field(s.raw);
+      f.get(batch);
+      field(s.rawBatch).i32Mul().i32Add();
+      f.get(p).i32(s.r).i32Mul();
+      field(s.rowStride).i32Mul().i32Add();
+      field(s.rowStride);
+      field(s.kStride);
+      f.get(valid).get(k);
+      field('kc');
+      field(s.pack).get(batch);
+      field(s.pad).i32Mul().get(k).i32Mul().i32(4).i32Mul().i32Add();
+      field(s.pad);
+      f.get(p).call(s.fn);
+    };
+
     f.block((done) => {
       f.loop((claim) => {
         f.get(job).get(chunk).i32AtomicAdd(GemmJob.packNext * 4).tee(idx).get(total).i32GeS().brIf(done);
@@ -39,33 +59,10 @@ export function emitGemm(mb: ModuleBuilder, cfg: MicroKernelConfig): void {
         minTo(f, end, total, end);
         f.loop((each) => {
           f.get(idx).get(aTotal).i32LtS().ifElse(
-            () => {
-              // A panel p of batch `batch`: rows p*mr.., stored at aPack + idx*k*mr floats.
-              f.get(idx).get(aPanels).i32DivU().set(batch);
-              f.get(idx).get(aPanels).i32RemU().set(p);
-              validRows(f, field, 'm', p, mr, valid);
-              field('aRaw');
-              f.get(batch).get(job).i32Load(GemmJob.aRawBatch * 4).i32Mul().i32Add();
-              f.get(p).i32(mr).i32Mul().get(job).i32Load(GemmJob.aRowStride * 4).i32Mul().i32Add();
-              field('aRowStride');
-              field('aKStride');
-              f.get(valid).get(k);
-              field('aPack').get(idx).get(k).i32Mul().i32(mr * 4).i32Mul().i32Add();
-              f.call(packA);
-            },
+            () => side({ raw: 'aRaw', rawBatch: 'aRawBatch', rowStride: 'aRowStride', kStride: 'aKStride', pack: 'aPack', pad: 'mPad', extent: 'm', r: mr, fn: packA, item: idx, panels: aPanels }),
             () => {
               f.get(idx).get(aTotal).i32Sub().set(q);
-              f.get(q).get(bPanels).i32DivU().set(batch);
-              f.get(q).get(bPanels).i32RemU().set(p);
-              validRows(f, field, 'n', p, nr, valid);
-              field('bRaw');
-              f.get(batch).get(job).i32Load(GemmJob.bRawBatch * 4).i32Mul().i32Add();
-              f.get(p).i32(nr).i32Mul().get(job).i32Load(GemmJob.bColStride * 4).i32Mul().i32Add();
-              field('bColStride');
-              field('bKStride');
-              f.get(valid).get(k);
-              field('bPack').get(q).get(k).i32Mul().i32(nr * 4).i32Mul().i32Add();
-              f.call(packB);
+              side({ raw: 'bRaw', rawBatch: 'bRawBatch', rowStride: 'bColStride', kStride: 'bKStride', pack: 'bPack', pad: 'nPad', extent: 'n', r: nr, fn: packB, item: q, panels: bPanels });
             },
           );
           f.get(idx).i32(1).i32Add().tee(idx).get(end).i32LtS().brIf(each);
@@ -107,12 +104,12 @@ export function emitGemm(mb: ModuleBuilder, cfg: MicroKernelConfig): void {
         minTo(f, rows, mc, rows);
         f.get(nPad).get(j0).i32Sub().set(cols);
         minTo(f, cols, nc, cols);
-        // Panel bases: a broadcast operand (1 batch) always uses batch 0.
+        // Batch bases; a broadcast operand (1 batch) always uses batch 0.
         field('aPack');
-        f.get(b).get(job).i32Load(GemmJob.aBatches * 4).i32RemU().get(mPad).i32Mul().get(i0).i32Add();
+        f.get(b).get(job).i32Load(GemmJob.aBatches * 4).i32RemU().get(mPad).i32Mul();
         f.get(k).i32Mul().i32(4).i32Mul().i32Add().set(aBase);
         field('bPack');
-        f.get(b).get(job).i32Load(GemmJob.bBatches * 4).i32RemU().get(nPad).i32Mul().get(j0).i32Add();
+        f.get(b).get(job).i32Load(GemmJob.bBatches * 4).i32RemU().get(nPad).i32Mul();
         f.get(k).i32Mul().i32(4).i32Mul().i32Add().set(bBase);
         field('c');
         f.get(b).get(mPad).i32Mul().get(i0).i32Add().get(nPad).i32Mul().get(j0).i32Add();
@@ -123,10 +120,10 @@ export function emitGemm(mb: ModuleBuilder, cfg: MicroKernelConfig): void {
           minTo(f, kcur, kc, kcur);
           f.get(k0).i32(0).i32GtS().set(acc);
           f.forRange(jp, () => f.i32(0), cols, nr, () => {
-            // B panel jp/nr starts jp*k floats in; its K block k0*nr floats further.
-            f.get(bBase).get(jp).get(k).i32Mul().get(k0).i32(nr).i32Mul().i32Add().i32(4).i32Mul().i32Add().set(bp);
+            // K block k0 starts k0*pad floats in; within it, column j's panel starts j*kcur floats in.
+            f.get(bBase).get(k0).get(nPad).i32Mul().get(j0).get(jp).i32Add().get(kcur).i32Mul().i32Add().i32(4).i32Mul().i32Add().set(bp);
             f.forRange(ip, () => f.i32(0), rows, mr, () => {
-              f.get(aBase).get(ip).get(k).i32Mul().get(k0).i32(mr).i32Mul().i32Add().i32(4).i32Mul().i32Add();
+              f.get(aBase).get(k0).get(mPad).i32Mul().get(i0).get(ip).i32Add().get(kcur).i32Mul().i32Add().i32(4).i32Mul().i32Add();
               f.get(bp);
               f.get(cBase).get(ip).get(nPad).i32Mul().get(jp).i32Add().i32(4).i32Mul().i32Add();
               f.get(kcur).get(ldc).get(acc);
@@ -140,6 +137,33 @@ export function emitGemm(mb: ModuleBuilder, cfg: MicroKernelConfig): void {
       });
     });
   });
+}
+
+/**
+ * Emits `pack_blocked_<r>(src, sR, sK, valid, k, kc, dst, pad, panel)`: packs one r-row panel as
+ * K blocks of kc, each block stored with all panels of that block together ([block][panel][kc][r],
+ * `pad` rows per block), so the A or B block a tile reads is contiguous and cannot alias in cache.
+ */
+function emitBlockedPack(mb: ModuleBuilder, r: number, packPanel: number): number {
+  return mb.func(
+    `pack_blocked_${r}`,
+    [i32, i32, i32, i32, i32, i32, i32, i32, i32],
+    [],
+    (f) => {
+      const [src, sR, sK, valid, k, kc, dst, pad, panel] = f.params;
+      const [k0, kcur] = locals(f, 2);
+      f.forRange(k0, () => f.i32(0), k, 0, () => {
+        f.get(k).get(k0).i32Sub().set(kcur);
+        minTo(f, kcur, kc, kcur);
+        f.get(src).get(k0).get(sK).i32Mul().i32Add();
+        f.get(sR).get(sK).get(valid).get(kcur);
+        f.get(dst).get(k0).get(pad).i32Mul().get(panel).i32(r).i32Mul().get(kcur).i32Mul().i32Add().i32(4).i32Mul().i32Add();
+        f.call(packPanel);
+        f.get(k0).get(kc).i32Add().set(k0);
+      });
+    },
+    { exported: false },
+  );
 }
 
 /** Declares `n` i32 locals. */

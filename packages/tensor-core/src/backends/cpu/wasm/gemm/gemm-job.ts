@@ -24,7 +24,10 @@ export const GemmJob = {
   /** How many distinct A / B batches exist (1 when broadcast). */
   aBatches: 14,
   bBatches: 15,
-  /** Packed panels: A as [aBatches][mPad/MR][K][MR], B as [bBatches][nPad/NR][K][NR]. */
+  /**
+   * Packed panels, K-blocked: A as [aBatches][K/kc][mPad/MR][kc][MR], B as [bBatches][K/kc][nPad/NR][kc][NR]
+   * (the last K block is shorter), so the block a tile reads is one contiguous run.
+   */
   aPack: 16,
   bPack: 17,
   /** Output, [batch][mPad][nPad]. */
