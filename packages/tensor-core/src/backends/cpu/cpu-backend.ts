@@ -1,7 +1,8 @@
 import type { Backend, BinaryOp, IndexMap, MatmulParams, ReduceOp, Storage, StridedView, UnaryOp } from '../../device/backend.js';
 import { allocStorageArray, decodeToF32, encodeFromF32, type DType, type StorageArray } from '../../dtype.js';
 import { TensorError } from '../../errors.js';
-import { BINARY_FNS, forEachStrided, isComparison, UNARY_FNS } from './cpu-elementwise.js';
+import { forEachStrided, isComparison } from './cpu-elementwise.js';
+import { binaryRun, unaryLoop } from './cpu-loops.js';
 import { matmulJs } from './cpu-matmul.js';
 
 /** CPU memory: a plain host array in the dtype's storage representation (collected by GC). */
@@ -76,9 +77,8 @@ export class CpuBackend implements Backend {
 
   unary(op: UnaryOp, x: Storage): Storage {
     const a = f32(x);
-    const fn = UNARY_FNS[op];
     const out = new Float32Array(a.length);
-    for (let i = 0; i < a.length; i++) out[i] = fn(a[i]);
+    unaryLoop(op, a, out);
     return new CpuStorage(out, 'f32');
   }
 
@@ -88,12 +88,7 @@ export class CpuBackend implements Backend {
     let size = 1;
     for (const d of outShape) size *= d;
     const out: Float32Array | Uint8Array = isComparison(op) ? new Uint8Array(size) : new Float32Array(size);
-    const fn = BINARY_FNS[op];
-    forEachStrided(outShape, [aStrides, bStrides], [0, 0], (start, count, [ao, bo], [as, bs]) => {
-      if (op === 'add' && as === 1 && bs === 1) for (let i = 0; i < count; i++) out[start + i] = av[ao + i] + bv[bo + i];
-      else if (op === 'mul' && as === 1 && bs === 1) for (let i = 0; i < count; i++) out[start + i] = av[ao + i] * bv[bo + i];
-      else for (let i = 0; i < count; i++) out[start + i] = fn(av[ao + i * as], bv[bo + i * bs]);
-    });
+    forEachStrided(outShape, [aStrides, bStrides], [0, 0], (start, count, [ao, bo], [as, bs]) => binaryRun(op, out, start, count, av, ao, as, bv, bo, bs));
     return new CpuStorage(out, isComparison(op) ? 'u8' : 'f32');
   }
 

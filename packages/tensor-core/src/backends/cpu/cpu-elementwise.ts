@@ -51,15 +51,37 @@ export function isComparison(op: BinaryOp): boolean {
 }
 
 /**
- * Visits every index of `shape` in row-major order and calls `visit(outIndex, offsets)` with the
- * offset of each strided operand; the innermost axis is a tight loop.
+ * Merges adjacent axes that every operand walks contiguously (and drops extent-1 axes), so a
+ * contiguous same-shape op becomes one flat loop and a bias add becomes rows x columns.
+ */
+export function collapseAxes(shape: readonly number[], operandStrides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+  const dims: number[] = [];
+  const strides: number[][] = operandStrides.map(() => []);
+  for (let ax = 0; ax < shape.length; ax++) {
+    if (shape[ax] === 1) continue;
+    const last = dims.length - 1;
+    if (last >= 0 && operandStrides.every((s, k) => strides[k][last] === s[ax] * shape[ax])) {
+      dims[last] *= shape[ax];
+      operandStrides.forEach((s, k) => (strides[k][last] = s[ax]));
+    } else {
+      dims.push(shape[ax]);
+      operandStrides.forEach((s, k) => strides[k].push(s[ax]));
+    }
+  }
+  return { shape: dims, strides };
+}
+
+/**
+ * Visits every index of `shape` in row-major order and calls `inner(outStart, count, offsets,
+ * innerStrides)` once per innermost run, with each strided operand's offset; axes are collapsed first.
  */
 export function forEachStrided(
-  shape: readonly number[],
-  operandStrides: readonly (readonly number[])[],
+  fullShape: readonly number[],
+  fullStrides: readonly (readonly number[])[],
   operandOffsets: readonly number[],
   inner: (outStart: number, count: number, offsets: readonly number[], innerStrides: readonly number[]) => void,
 ): void {
+  const { shape, strides: operandStrides } = collapseAxes(fullShape, fullStrides);
   const nd = shape.length;
   const nOps = operandStrides.length;
   if (nd === 0) {

@@ -1,0 +1,82 @@
+/**
+ * Benchmark: one forward+backward of a pre-LayerNorm transformer block (hidden 256, 4 heads x 64,
+ * MLP 1024, GELU-tanh; batch 2 x 288 tokens, ~3.2 GFLOP) on our CPU backend, against the same block
+ * in PyTorch (tools/bench/transformer-block/block.py, run when Debian's python3-torch is present).
+ *   node --conditions=development --import tsx tools/bench/transformer-block/block.ts [runs]
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import * as tc from '@loraflow/tensor-core';
+
+const [B, L, D, H, M] = [2, 288, 256, 4, 1024];
+const runs = Number(process.argv[2] ?? 10);
+
+class Block extends tc.Module {
+  norm1 = new tc.LayerNorm(D);
+  qkv = new tc.Linear(D, 3 * D);
+  out = new tc.Linear(D, D);
+  norm2 = new tc.LayerNorm(D);
+  fc1 = new tc.Linear(D, M);
+  fc2 = new tc.Linear(M, D);
+
+  forward(x: tc.Tensor): tc.Tensor {
+    const h = this.norm1.forward(x);
+    const [q, k, v] = tc.split(this.qkv.forward(h).reshape([B, L, 3, H, D / H]).permute([2, 0, 3, 1, 4]), 3, 0).map((t) => t.squeeze(0));
+    const a = tc.scaledDotProductAttention(q, k, v);
+    const x2 = x.add(this.out.forward(a.transpose(1, 2).reshape([B, L, D])));
+    return x2.add(this.fc2.forward(tc.gelu(this.fc1.forward(this.norm2.forward(x2)), 'tanh')));
+  }
+}
+
+/** FLOPs of one forward+backward (matmuls only: backward = 2x forward). */
+function flops(): number {
+  const lin = 2 * B * L * (D * 3 * D + D * D + 2 * D * M);
+  const att = 2 * 2 * B * H * L * L * (D / H);
+  return 3 * (lin + att);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Times our block on a device; returns per-run milliseconds. */
+export async function timeOurs(device: tc.Device, n: number): Promise<number[]> {
+  const block = new Block();
+  const x = tc.randn([B, L, D], { seed: 0, device });
+  const times: number[] = [];
+  for (let i = 0; i < n + 3; i++) {
+    const t0 = performance.now();
+    await tc.tidyAsync(async () => {
+      const loss = block.forward(x).square().mean();
+      loss.backward();
+      await block.parameters()[0].grad!.data();
+      block.zeroGrad();
+    });
+    if (i >= 3) times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+/** Runs the PyTorch peer if python3-torch is importable; null (with the reason) otherwise. */
+export function timeTorch(n: number): { median: number; version: string } | { missing: string } {
+  const script = fileURLToPath(new URL('./block.py', import.meta.url));
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: '2', OMP_NUM_THREADS: '2', OMP_WAIT_POLICY: 'PASSIVE' };
+  delete env.OPENBLAS_CORETYPE;
+  const r = spawnSync('/usr/bin/python3', [script, String(n * 2)], { env, encoding: 'utf8' });
+  if (r.status !== 0) return { missing: (r.stderr || r.error?.message || 'python3-torch not available').trim().split('\n').pop()! };
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { median_ms: number; torch: string };
+  return { median: out.median_ms, version: out.torch };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const device = await tc.getDevice('cpu');
+  const ours = median(await timeOurs(device, runs));
+  const gflop = flops() / 1e9;
+  console.log(`transformer block fwd+bwd (${gflop.toFixed(2)} GFLOP), ${tc.describeDevice(device).summary}`);
+  console.log(`  loraflow cpu : ${ours.toFixed(1)} ms  (${(gflop / (ours / 1000)).toFixed(1)} GFLOP/s)`);
+  const torch = timeTorch(runs);
+  if ('missing' in torch) console.log(`  pytorch      : not measured (${torch.missing})`);
+  else console.log(`  pytorch ${torch.version}: ${torch.median.toFixed(1)} ms  -> ours at ${(torch.median / ours).toFixed(2)}x PyTorch's speed`);
+  process.exit(0);
+}
