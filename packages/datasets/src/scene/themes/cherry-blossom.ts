@@ -6,6 +6,7 @@ import { drawDots } from '../scene-particles.js';
 import { drawPagoda, drawToriiGate } from '../scene-structures.js';
 import { drawBelow, mountainRidge, rollingRidge } from '../scene-terrain.js';
 import type { SceneTheme } from '../scene-theme.js';
+import { countPhrase, sidePhrase } from '../scene-words.js';
 
 const MOODS = [
   { name: 'spring morning', sky: ['#f4bfd3', '#fbe1ea', '#fff4e6'], sun: '#fff9ef', halo: '#ffe4ec' },
@@ -22,8 +23,9 @@ export const cherryBlossomTheme: SceneTheme = {
     mood(m.name);
     const sky = m.sky.map(hex);
     c.fillGradient([[0, sky[0]], [0.55, sky[1]], [1, sky[2]]]);
-    drawSun(c, rng.range(0.15, c.aspect - 0.15), rng.range(0.12, 0.28), 0.055, hex(m.sun), hex(m.halo));
-    add('a soft pale sun');
+    const sunX = rng.range(0.15, c.aspect - 0.15);
+    drawSun(c, sunX, rng.range(0.12, 0.28), 0.055, hex(m.sun), hex(m.halo));
+    add(`a soft pale sun ${sidePhrase(sunX, c.aspect)}`);
     const clouds = rng.int(1, 3);
     for (let i = 0; i < clouds; i++) drawCloud(c, rng, rng.range(0, c.aspect), rng.range(0.1, 0.3), 0.08, hex('#fff3f7'), 0.55);
     add('wispy clouds');
@@ -34,7 +36,7 @@ export const cherryBlossomTheme: SceneTheme = {
     for (let i = 0; i < pagodas; i++) {
       drawPagoda(c, ((i + rng.range(0.2, 0.8)) / pagodas) * c.aspect, 0.76, rng.range(0.28, 0.38), hex('#c0392b'), hex('#3a2633'));
     }
-    add(pagodas > 1 ? 'red pagodas' : 'a red pagoda');
+    add(countPhrase(pagodas, 'red pagoda', 'red pagodas'));
     const ground = rollingRidge(rng, 0.84, 0.015, 1.5);
     drawBelow(c, ground, { y0: 0.8, y1: 1, top: hex('#a9d39a'), bottom: hex('#e9b7c8') });
     add('grassy ground');
@@ -48,7 +50,7 @@ export const cherryBlossomTheme: SceneTheme = {
       const x = ((i + rng.range(0.1, 0.9)) / trees) * c.aspect;
       drawCherryTree(c, rng, x, ground(x) + 0.01, rng.range(0.32, 0.48), hex(rng.pick(['#f5a3c0', '#f7b6cd', '#f090b2'])), hex('#4a2c2a'));
     }
-    add('cherry blossom trees');
+    add(countPhrase(trees, 'cherry blossom tree', 'cherry blossom trees'));
     drawDots(c, rng, 70, 0, 1, 0.005, hex('#ffc7da'), 0.9);
     add('falling cherry petals');
     palette('soft pink and cream palette');

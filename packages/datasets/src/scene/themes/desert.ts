@@ -5,6 +5,7 @@ import { drawDots } from '../scene-particles.js';
 import { drawMesa, drawPyramid } from '../scene-structures.js';
 import { drawBelow, rollingRidge } from '../scene-terrain.js';
 import type { SceneTheme } from '../scene-theme.js';
+import { countPhrase, sidePhrase } from '../scene-words.js';
 
 /** Desert: a blazing sun over red mesas, dunes, cacti and sometimes pyramids. */
 export const desertTheme: SceneTheme = {
@@ -16,8 +17,9 @@ export const desertTheme: SceneTheme = {
     mood(sunset ? 'desert sunset' : 'hot midday');
     const sky = (sunset ? ['#c4513a', '#ef8a3c', '#ffd487'] : ['#eea055', '#f8cf95', '#fde8c2']).map(hex);
     c.fillGradient([[0, sky[0]], [0.55, sky[1]], [1, sky[2]]]);
-    drawSun(c, rng.range(0.2, c.aspect - 0.2), sunset ? rng.range(0.4, 0.5) : rng.range(0.12, 0.22), 0.09, hex('#fff4c8'), hex('#ffd27a'));
-    add(sunset ? 'a huge setting sun' : 'a blazing sun');
+    const sunX = rng.range(0.2, c.aspect - 0.2);
+    drawSun(c, sunX, sunset ? rng.range(0.4, 0.5) : rng.range(0.12, 0.22), 0.09, hex('#fff4c8'), hex('#ffd27a'));
+    add(`${sunset ? 'a huge setting sun' : 'a blazing sun'} ${sidePhrase(sunX, c.aspect)}`);
     if (rng.chance(0.4)) {
       drawClouds(c, rng, 0.8, 0.1, 0.3, 0.07, hex('#fbe2c0'), 0.6);
       add('thin clouds');
@@ -26,7 +28,7 @@ export const desertTheme: SceneTheme = {
     for (let i = 0; i < mesas; i++) {
       drawMesa(c, rng, ((i + rng.range(0.1, 0.9)) / mesas) * c.aspect, 0.74, rng.range(0.2, 0.4), rng.range(0.15, 0.28), mix(sky[2], hex('#b0502c'), 0.7));
     }
-    add('red rock mesas');
+    add(countPhrase(mesas, 'red rock mesa', 'red rock mesas'));
     if (rng.chance(0.5)) {
       drawPyramid(c, rng.range(0.2, c.aspect - 0.2), 0.75, rng.range(0.1, 0.16), hex('#dca862'), hex('#a8733c'));
       add('a distant pyramid');
@@ -40,7 +42,7 @@ export const desertTheme: SceneTheme = {
       const x = ((i + rng.range(0.1, 0.9)) / cacti) * c.aspect;
       drawCactus(c, rng, x, near(x) + 0.01, rng.range(0.14, 0.26), hex('#4f7a3f'));
     }
-    add('saguaro cacti');
+    add(countPhrase(cacti, 'saguaro cactus', 'saguaro cacti'));
     drawDots(c, rng, 50, 0.5, 1, 0.003, hex('#fff0cc'), 0.5);
     add('drifting sand dust');
     palette('warm orange and gold palette');

@@ -4,6 +4,7 @@ import { drawBush, drawPine, drawRoundTree } from '../scene-flora.js';
 import { drawDots } from '../scene-particles.js';
 import { drawBelow, rollingRidge } from '../scene-terrain.js';
 import type { SceneTheme } from '../scene-theme.js';
+import { countPhrase, sidePhrase } from '../scene-words.js';
 
 /** Forest: green hills, layered leafy trees and pines, sunbeams and fireflies. */
 export const forestTheme: SceneTheme = {
@@ -34,7 +35,7 @@ export const forestTheme: SceneTheme = {
       if (rng.chance(0.3)) drawPine(c, x, ground(x) + 0.02, rng.range(0.4, 0.55), hex('#1d5230'), hex('#4a3423'));
       else drawRoundTree(c, rng, x, ground(x) + 0.02, rng.range(0.4, 0.58), hex(rng.pick(['#2f6f2f', '#3a7d33', '#28632c'])), hex('#5a3d26'));
     }
-    add('tall leafy trees and pines');
+    add(`${countPhrase(trees, 'tall tree', 'tall leafy trees and pines')} in front`);
     drawBelow(c, ground, { y0: 0.84, y1: 1, top: hex('#3f7f2c'), bottom: hex('#2c5e20') });
     add('mossy forest floor');
     const bushes = Math.round(rng.range(2, 4) * c.aspect);

@@ -3,6 +3,7 @@ import { hex } from '../scene-color.js';
 import { drawRain } from '../scene-particles.js';
 import { drawSkyscraper } from '../scene-structures.js';
 import type { SceneTheme } from '../scene-theme.js';
+import { countPhrase, sidePhrase } from '../scene-words.js';
 
 /** Night city: layered skyscraper skylines with lit windows and neon under a purple sky. */
 export const nightCityTheme: SceneTheme = {
@@ -14,8 +15,9 @@ export const nightCityTheme: SceneTheme = {
     c.fillGradient([[0, hex('#080920')], [0.55, hex('#24164a')], [1, hex('#5a2a6c')]]);
     drawStars(c, rng, 50, hex('#e8e4ff'), 0.45);
     add('starry night sky');
-    drawMoon(c, rng.range(0.15, c.aspect - 0.15), rng.range(0.1, 0.22), 0.05, hex('#f7efc8'), true);
-    add('a crescent moon');
+    const moonX = rng.range(0.15, c.aspect - 0.15);
+    drawMoon(c, moonX, rng.range(0.1, 0.22), 0.05, hex('#f7efc8'), true);
+    add(`a crescent moon ${sidePhrase(moonX, c.aspect)}`);
     const layers = [
       { wall: '#2b2455', light: '#8a78cc', lit: 0.2, ground: 0.8, h: [0.3, 0.55], w: [0.06, 0.12] },
       { wall: '#1b1639', light: '#ffd56b', lit: 0.3, ground: 0.88, h: [0.22, 0.45], w: [0.07, 0.13] },
@@ -38,7 +40,7 @@ export const nightCityTheme: SceneTheme = {
       c.rect(x, y, 0.04, 0.018);
       c.paint(color);
     }
-    add('glowing neon signs');
+    add(countPhrase(signs, 'glowing neon sign', 'glowing neon signs'));
     c.rect(0, 0.95, c.aspect, 0.05);
     c.paint(hex('#0b0918'));
     add('a dark street');

@@ -4,6 +4,7 @@ import { drawRoundTree } from '../scene-flora.js';
 import { drawBird, drawFloatingIsland } from '../scene-structures.js';
 import { drawBelow, rollingRidge } from '../scene-terrain.js';
 import type { SceneTheme } from '../scene-theme.js';
+import { countPhrase, sidePhrase } from '../scene-words.js';
 
 /** Sky islands: floating grassy islands with waterfalls above a distant ocean in a bright blue sky. */
 export const skyIslandsTheme: SceneTheme = {
@@ -14,8 +15,9 @@ export const skyIslandsTheme: SceneTheme = {
     mood('bright day');
     const sky = ['#2a93ee', '#79c6ff', '#d3efff'].map(hex);
     c.fillGradient([[0, sky[0]], [0.6, sky[1]], [0.86, sky[2]]]);
-    drawSun(c, rng.range(0.15, c.aspect - 0.15), rng.range(0.08, 0.2), 0.05, hex('#fffde8'), hex('#ffffff'));
-    add('a shining sun');
+    const sunX = rng.range(0.15, c.aspect - 0.15);
+    drawSun(c, sunX, rng.range(0.08, 0.2), 0.05, hex('#fffde8'), hex('#ffffff'));
+    add(`a shining sun ${sidePhrase(sunX, c.aspect)}`);
     drawClouds(c, rng, 2.2, 0.12, 0.7, 0.08, hex('#ffffff'), 0.95);
     add('fluffy white clouds');
     drawBelow(c, rollingRidge(rng, 0.88, 0.004, 3), { y0: 0.86, y1: 1, top: hex('#3b8fd0'), bottom: hex('#1d5c98') });
@@ -33,7 +35,7 @@ export const skyIslandsTheme: SceneTheme = {
       drawFloatingIsland(c, rng, x, y, w, hex('#5fb83c'), hex('#7d5a3c'), fall ? hex('#e4f7ff') : undefined);
       for (let t = 0, n = rng.int(1, 3); t < n; t++) drawRoundTree(c, rng, x + rng.range(-0.35, 0.35) * w, y + 0.005, rng.range(0.07, 0.12), hex('#2f8a34'), hex('#5a3d26'));
     }
-    add('floating grassy islands with small trees');
+    add(`${countPhrase(near + far, 'floating grassy island', 'floating grassy islands')} with small trees`);
     if (waterfalls > 0) add('waterfalls pouring off the islands');
     for (let i = 0, n = rng.int(2, 5); i < n; i++) drawBird(c, rng.range(0, c.aspect), rng.range(0.1, 0.4), 0.012, hex('#23364d'));
     add('flying birds');

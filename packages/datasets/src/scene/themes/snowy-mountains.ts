@@ -5,6 +5,7 @@ import { drawDots } from '../scene-particles.js';
 import { drawCabin } from '../scene-structures.js';
 import { drawBelow, drawSnowCaps, mountainRidge, rollingRidge } from '../scene-terrain.js';
 import type { SceneTheme } from '../scene-theme.js';
+import { countPhrase, sidePhrase } from '../scene-words.js';
 
 /** Snowy mountains: snow-capped peaks, pine forests, cabins and snowfall, by day or under a full moon. */
 export const snowyMountainsTheme: SceneTheme = {
@@ -21,10 +22,10 @@ export const snowyMountainsTheme: SceneTheme = {
       drawStars(c, rng, 60, hex('#f4f6ff'), 0.5);
       add('starry sky');
       drawMoon(c, cx, cy, 0.06, hex('#f3f0dc'), false);
-      add('a full moon');
+      add(`a full moon ${sidePhrase(cx, c.aspect)}`);
     } else {
       drawSun(c, cx, cy, 0.05, hex('#fffbe9'), hex('#ffffff'));
-      add('a pale winter sun');
+      add(`a pale winter sun ${sidePhrase(cx, c.aspect)}`);
     }
     const snow = hex(night ? '#c9d6ea' : '#f7fbff');
     const far = mountainRidge(rng, c.aspect, 0.7, 0.48, 1.8);
@@ -43,7 +44,7 @@ export const snowyMountainsTheme: SceneTheme = {
       const x = ((i + rng.range(0, 1)) / pines) * c.aspect;
       drawPine(c, x, ground(x) + 0.01, rng.range(0.2, 0.38), leaf, bark, snow);
     }
-    add('snow-dusted pine trees');
+    add(countPhrase(pines, 'snow-dusted pine tree', 'snow-dusted pine trees'));
     if (rng.chance(0.6)) {
       const x = rng.range(0.2, c.aspect - 0.2);
       drawCabin(c, x, ground(x) + 0.015, 0.12, hex('#7a4b2e'), hex('#4a2e22'), hex('#ffcf6e'), snow);

@@ -5,6 +5,7 @@ import { drawBubbles } from '../scene-particles.js';
 import { drawFish } from '../scene-structures.js';
 import { drawBelow, mountainRidge, rollingRidge } from '../scene-terrain.js';
 import type { SceneTheme } from '../scene-theme.js';
+import { countPhrase, sidePhrase } from '../scene-words.js';
 
 /** Underwater: teal water with light shafts, rocks, seaweed, coral, fish and bubbles. */
 export const underwaterTheme: SceneTheme = {
@@ -27,7 +28,7 @@ export const underwaterTheme: SceneTheme = {
       const color = hex(rng.pick(['#ffb347', '#ffe066', '#ff8c69']));
       for (let i = 0, n = rng.int(4, 8); i < n; i++) drawFish(c, x0 + rng.range(-0.1, 0.1), y0 + rng.range(-0.05, 0.05), 0.012, dir, color);
     }
-    add('schools of small fish');
+    add(countPhrase(schools, 'school of small fish', 'schools of small fish'));
     const floor = rollingRidge(rng, 0.87, 0.02, 1.5);
     drawBelow(c, floor, { y0: 0.84, y1: 1, top: hex('#d6c38c'), bottom: hex('#a8935f') });
     add('sandy sea floor');
@@ -42,7 +43,7 @@ export const underwaterTheme: SceneTheme = {
       const x = ((i + rng.range(0.1, 0.9)) / corals) * c.aspect;
       drawCoral(c, rng, x, floor(x) + 0.01, rng.range(0.06, 0.11), hex(rng.pick(['#ff6f7d', '#ff9f43', '#f06292'])));
     }
-    add('pink and orange coral');
+    add(`${countPhrase(corals, 'coral', 'corals')} in pink and orange`);
     drawBubbles(c, rng, 40, 0.007, hex('#d8fbff'));
     add('rising bubbles');
     palette('teal and deep blue palette');

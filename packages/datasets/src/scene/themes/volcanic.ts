@@ -5,6 +5,7 @@ import { drawDots } from '../scene-particles.js';
 import { drawVolcano } from '../scene-structures.js';
 import { drawBelow, mountainRidge, rollingRidge } from '../scene-terrain.js';
 import type { SceneTheme } from '../scene-theme.js';
+import { countPhrase, sidePhrase } from '../scene-words.js';
 
 /** Volcanic wasteland: a glowing red sky, an erupting volcano, black rock, lava and embers. */
 export const volcanicTheme: SceneTheme = {
@@ -16,8 +17,9 @@ export const volcanicTheme: SceneTheme = {
     c.fillGradient([[0, hex('#1c0b0b')], [0.5, hex('#5c1b12')], [1, hex('#c2471e')]]);
     drawClouds(c, rng, 1.3, 0.05, 0.3, 0.1, hex('#3b2a28'), 0.85);
     add('dark ash clouds');
-    drawVolcano(c, rng, rng.range(0.25, c.aspect - 0.25), 0.8, rng.range(0.38, 0.5), hex('#2b1a17'), hex('#ff6a14'));
-    add('an erupting volcano with lava streams');
+    const volcanoX = rng.range(0.25, c.aspect - 0.25);
+    drawVolcano(c, rng, volcanoX, 0.8, rng.range(0.38, 0.5), hex('#2b1a17'), hex('#ff6a14'));
+    add(`an erupting volcano with lava streams ${sidePhrase(volcanoX, c.aspect)}`);
     drawBelow(c, mountainRidge(rng, c.aspect, 0.82, 0.16, 3), hex('#3a2220'));
     add('jagged black rocks');
     const ground = rollingRidge(rng, 0.87, 0.02, 1.8);
@@ -35,7 +37,7 @@ export const volcanicTheme: SceneTheme = {
       const x = rng.range(0.05, c.aspect - 0.05);
       drawDeadTree(c, rng, x, ground(x) + 0.01, rng.range(0.2, 0.32), hex('#120b0a'));
     }
-    add('charred dead trees');
+    add(countPhrase(trees, 'charred dead tree', 'charred dead trees'));
     drawDots(c, rng, 45, 0.1, 0.95, 0.0035, hex('#ffb347'), 1, 0.3);
     add('floating embers');
     palette('dark red and black palette');
