@@ -16,3 +16,14 @@ export { convertLoraFile, transformLoraFile, type LoraFileTransformOptions, type
 export { scaleLoraFile } from './scale-lora-file.js';
 export { mergeLoraFiles, type MergeLoraOptions, type MergeLoraResult } from './merge-lora-files.js';
 export { inspectLoraFile, type LoraFileSummary, type LoraModuleSummary } from './inspect-lora-file.js';
+export { LORA_DEFAULTS, resolveLoraOptions, type LoraOptions, type ResolvedLoraOptions } from './lora-options.js';
+export { AdapterDict } from './adapter-dict.js';
+export type { ExternalLoraFactors } from './external-lora-factors.js';
+export { LoraModule, adapterScale, type AdapterState } from './lora-module.js';
+export { LoraLinear } from './lora-linear.js';
+export { LoraConv2d } from './lora-conv2d.js';
+export { matchesName, matchesAny, type NamePattern } from './name-pattern.js';
+export { injectLora, adaptableModules, loraLayers, type InjectLoraOptions, type InjectedLora, type LoraTargetRule } from './inject-lora.js';
+export { extractLoraLayers, extractLoraStateDict, saveLora, type ExtractLoraOptions } from './extract-lora.js';
+export { loadLora, type LoadLoraOptions, type LoadLoraReport, type UnmatchedLoraLayer } from './load-lora.js';
+export { setLoraMultiplier, setLoraEnabled, mergeLora, unmergeLora, withExternalLora } from './model-lora-ops.js';
