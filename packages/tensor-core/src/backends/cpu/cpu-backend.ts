@@ -2,7 +2,7 @@ import type { Backend, BinaryOp, IndexMap, MatmulParams, ReduceOp, Storage, Stri
 import { allocStorageArray, decodeToF32, encodeFromF32, type DType, type StorageArray } from '../../dtype.js';
 import { TensorError } from '../../errors.js';
 import { forEachStrided, isComparison } from './cpu-elementwise.js';
-import { binaryRun, unaryLoop } from './cpu-loops.js';
+import { binaryRun, compareRun, unaryLoop } from './cpu-loops.js';
 import { matmulJs } from './cpu-matmul.js';
 
 /** CPU memory: a plain host array in the dtype's storage representation (collected by GC). */
@@ -87,9 +87,14 @@ export class CpuBackend implements Backend {
     const bv = f32(b);
     let size = 1;
     for (const d of outShape) size *= d;
-    const out: Float32Array | Uint8Array = isComparison(op) ? new Uint8Array(size) : new Float32Array(size);
+    if (isComparison(op)) {
+      const mask = new Uint8Array(size);
+      forEachStrided(outShape, [aStrides, bStrides], [0, 0], (start, count, [ao, bo], [as, bs]) => compareRun(op, mask, start, count, av, ao, as, bv, bo, bs));
+      return new CpuStorage(mask, 'u8');
+    }
+    const out = new Float32Array(size);
     forEachStrided(outShape, [aStrides, bStrides], [0, 0], (start, count, [ao, bo], [as, bs]) => binaryRun(op, out, start, count, av, ao, as, bv, bo, bs));
-    return new CpuStorage(out, isComparison(op) ? 'u8' : 'f32');
+    return new CpuStorage(out, 'f32');
   }
 
   where(cond: Storage, cStrides: readonly number[], a: Storage, aStrides: readonly number[], b: Storage, bStrides: readonly number[], outShape: readonly number[]): Storage {

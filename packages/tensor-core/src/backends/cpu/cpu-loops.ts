@@ -7,7 +7,7 @@ import { geluTanh } from './scalar-math.js';
  * monomorphic loop instead of an indirect call per element.
  */
 export function binaryRun(
-  op: BinaryOp, out: Float32Array | Uint8Array, start: number, count: number,
+  op: BinaryOp, out: Float32Array, start: number, count: number,
   a: Float32Array, ao: number, as: number, b: Float32Array, bo: number, bs: number,
 ): void {
   switch (op) {
@@ -28,6 +28,15 @@ export function binaryRun(
       for (let i = 0; i < count; i++) out[start + i] = fn(a[ao + i * as], b[bo + i * bs]);
     }
   }
+}
+
+/** One run of a comparison into a u8 mask (kept apart so binaryRun's stores stay monomorphic f32). */
+export function compareRun(
+  op: BinaryOp, out: Uint8Array, start: number, count: number,
+  a: Float32Array, ao: number, as: number, b: Float32Array, bo: number, bs: number,
+): void {
+  const fn = BINARY_FNS[op];
+  for (let i = 0; i < count; i++) out[start + i] = fn(a[ao + i * as], b[bo + i * bs]);
 }
 
 /** A whole unary op over a flat array, specialised per op for the ones transformer blocks use. */
