@@ -1,4 +1,5 @@
 import { ModuleBuilder } from './emitter/module-builder.js';
+import { emitAttention } from './attention/attention-kernel.js';
 import { emitGemm } from './gemm/gemm-driver.js';
 import type { MicroKernelConfig } from './gemm/gemm-microkernel.js';
 
@@ -16,6 +17,7 @@ export const MAX_MEMORY_PAGES = 65536;
 /** The WebAssembly binary holding every CPU kernel, importing one shared memory as env.memory. */
 export function kernelModuleBytes(cfg: KernelModuleConfig): Uint8Array<ArrayBuffer> {
   const mb = new ModuleBuilder().importMemory({ module: 'env', name: 'memory', initial: 1, maximum: MAX_MEMORY_PAGES, shared: cfg.sharedMemory });
-  emitGemm(mb, { ...cfg.gemm, relaxed: cfg.relaxedSimd });
+  const ukernel = emitGemm(mb, { ...cfg.gemm, relaxed: cfg.relaxedSimd });
+  emitAttention(mb, ukernel, cfg.relaxedSimd);
   return mb.toBytes();
 }

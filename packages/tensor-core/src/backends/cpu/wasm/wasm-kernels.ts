@@ -1,4 +1,5 @@
 import { defaultThreads, sharedMemoryAvailable } from './default-threads.js';
+import { ATTENTION_PHASES, runAttention, type AttentionParams } from './attention/attention-host.js';
 import { GEMM_PHASES, runGemm, type MatmulParams } from './gemm/gemm-host.js';
 import { kernelModuleBytes, MAX_MEMORY_PAGES } from './kernel-module.js';
 import { detectRelaxedSimd } from './relaxed-simd.js';
@@ -15,6 +16,8 @@ export interface WasmKernels {
   readonly relaxedSimd: boolean;
   /** out[b] = op(A[b]) @ op(B[b]); a/b/out are ordinary Float32Arrays; inputs are copied into wasm memory (packing), result copied out. */
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, p: MatmulParams): void;
+  /** out = softmax(q k^T * scale + mask) v per head, without materialising the score matrix; q/out [batchHeads, seqQ, headDim], k/v [batchHeads, seqK, headDim]. */
+  attention(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, p: AttentionParams): void;
   /** Stops the worker threads; the object is unusable afterwards. */
   dispose(): void;
 }
@@ -28,7 +31,7 @@ export interface WasmKernelOptions {
 }
 
 /** Register block of the GEMM micro-kernel: 4 rows x 8 columns = 8 v128 accumulators, which V8 keeps in registers (larger blocks spill on x64). */
-const MICRO = { mr: 4, nr: 8, unroll: 1 } as const;
+const MICRO = { mr: 4, nr: 8 } as const;
 
 /** Generates, compiles and starts the WebAssembly CPU kernels. */
 export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<WasmKernels> {
@@ -44,10 +47,11 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<W
   const memory = new WebAssembly.Memory(
     shared ? { initial, maximum: MAX_MEMORY_PAGES, shared: true } : { initial, maximum: MAX_MEMORY_PAGES },
   );
-  const phaseNames = [...GEMM_PHASES];
+  const phaseNames = [...GEMM_PHASES, ...ATTENTION_PHASES];
   const pool = await ThreadPool.create(module, memory, phaseNames, threads);
   const arena = new WasmArena(memory);
   const phaseIndex = { pack: phaseNames.indexOf('gemm_pack'), compute: phaseNames.indexOf('gemm_compute') };
+  const attnPhases = { pack: phaseNames.indexOf('attn_pack'), compute: phaseNames.indexOf('attn_compute') };
   let disposed = false;
   const live = (what: string) => {
     if (disposed) throw new WasmKernelError(`wasm kernels: ${what} called after dispose()`);
@@ -59,6 +63,10 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<W
     matmul(a, b, out, p) {
       live('matmul');
       runGemm(pool, arena, MICRO, phaseIndex, a, b, out, p);
+    },
+    attention(q, k, v, out, p) {
+      live('attention');
+      runAttention(pool, arena, attnPhases, q, k, v, out, p);
     },
     dispose() {
       if (disposed) return;

@@ -200,6 +200,24 @@ export class FunctionBuilder {
   f32Sqrt(): this {
     return this.op(Op.f32Sqrt);
   }
+  f32Min(): this {
+    return this.op(Op.f32Min);
+  }
+  f32Neg(): this {
+    return this.op(Op.f32Neg);
+  }
+  f32Abs(): this {
+    return this.op(Op.f32Abs);
+  }
+  f32Lt(): this {
+    return this.op(Op.f32Lt);
+  }
+  f32Gt(): this {
+    return this.op(Op.f32Gt);
+  }
+  f32ConvertI32S(): this {
+    return this.op(Op.f32ConvertI32S);
+  }
 
   // ---- f32x4
   f32x4Splat(): this {
@@ -244,6 +262,18 @@ export class FunctionBuilder {
   f32x4Lt(): this {
     return this.simd(SimdOp.f32x4Lt);
   }
+  f32x4Eq(): this {
+    return this.simd(SimdOp.f32x4Eq);
+  }
+  f32x4Ge(): this {
+    return this.simd(SimdOp.f32x4Ge);
+  }
+  f32x4Le(): this {
+    return this.simd(SimdOp.f32x4Le);
+  }
+  f32x4Floor(): this {
+    return this.simd(SimdOp.f32x4Floor);
+  }
   f32x4Gt(): this {
     return this.simd(SimdOp.f32x4Gt);
   }
@@ -271,6 +301,10 @@ export class FunctionBuilder {
   }
   v128And(): this {
     return this.simd(SimdOp.v128And);
+  }
+  /** a & ~b. */
+  v128AndNot(): this {
+    return this.simd(SimdOp.v128AndNot);
   }
   v128Or(): this {
     return this.simd(SimdOp.v128Or);
@@ -309,9 +343,9 @@ export class FunctionBuilder {
     this.code.byte(Op.loop).byte(0x40);
     return this.nest(body);
   }
-  /** Pops an i32 condition; runs `then` when non-zero, else `otherwise`. */
-  ifElse(then: () => void, otherwise?: () => void): this {
-    this.code.byte(Op.if).byte(0x40);
+  /** Pops an i32 condition; runs `then` when non-zero, else `otherwise`; both leave `result` if given. */
+  ifElse(then: () => void, otherwise?: () => void, result?: ValType): this {
+    this.code.byte(Op.if).byte(result ?? 0x40);
     this.depth++;
     then();
     if (otherwise) {

@@ -13,7 +13,7 @@ const { i32 } = ValType;
  * Work items are claimed with atomic counters, so a thread that gets less CPU (the machine is
  * shared) simply takes fewer items instead of holding everyone up.
  */
-export function emitGemm(mb: ModuleBuilder, cfg: MicroKernelConfig): void {
+export function emitGemm(mb: ModuleBuilder, cfg: MicroKernelConfig): number {
   const { mr, nr } = cfg;
   const packA = emitBlockedPack(mb, mr, emitPackPanel(mb, mr));
   const packB = emitBlockedPack(mb, nr, emitPackPanel(mb, nr));
@@ -126,7 +126,7 @@ export function emitGemm(mb: ModuleBuilder, cfg: MicroKernelConfig): void {
               f.get(aBase).get(k0).get(mPad).i32Mul().get(i0).get(ip).i32Add().get(kcur).i32Mul().i32Add().i32(4).i32Mul().i32Add();
               f.get(bp);
               f.get(cBase).get(ip).get(nPad).i32Mul().get(jp).i32Add().i32(4).i32Mul().i32Add();
-              f.get(kcur).get(ldc).get(acc);
+              f.get(kcur).get(ldc).get(acc).i32(mr * 4).i32(nr * 4);
               f.call(ukernel);
             });
           });
@@ -137,6 +137,7 @@ export function emitGemm(mb: ModuleBuilder, cfg: MicroKernelConfig): void {
       });
     });
   });
+  return ukernel;
 }
 
 /**

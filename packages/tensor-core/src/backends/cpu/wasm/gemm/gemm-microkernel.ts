@@ -8,8 +8,6 @@ export interface MicroKernelConfig {
   mr: number;
   /** Columns of C per call, a multiple of 4 (one v128 accumulator per 4 columns). */
   nr: number;
-  /** K steps unrolled per loop iteration. */
-  unroll: number;
   /** Use f32x4.relaxed_madd instead of mul + add. */
   relaxed: boolean;
 }
@@ -17,21 +15,24 @@ export interface MicroKernelConfig {
 const { i32, v128 } = ValType;
 
 /**
- * Emits `gemm_ukernel(a, b, c, kc, ldc, accumulate)`: C[mr x nr] (+)= Apanel[kc x mr]^T Bpanel[kc x nr].
+ * Emits `gemm_ukernel(a, b, c, kc, ldc, accumulate, aStep, bStep)`:
+ * C[mr x nr] (+)= sum over k < kc of A_k[0..mr) (outer) B_k[0..nr), where A_k is mr consecutive
+ * floats at a + k*aStep and B_k nr consecutive floats at b + k*bStep (steps in bytes; packed
+ * panels use mr*4 / nr*4, attention reads transposed blocks with longer steps).
  * The mr x nr/4 accumulators live in v128 locals (registers); per k it loads nr/4 vectors of B
  * and broadcasts mr scalars of A, so the loop is bound by multiply-adds, not loads.
  * `ldc` is C's row stride in bytes.
  */
 export function emitGemmMicroKernel(mb: ModuleBuilder, cfg: MicroKernelConfig): number {
-  const { mr, nr, unroll, relaxed } = cfg;
+  const { mr, nr, relaxed } = cfg;
   if (nr % 4 !== 0) throw new RangeError(`gemm micro-kernel: nr=${nr} must be a multiple of 4`);
   const nv = nr / 4;
   return mb.func(
     'gemm_ukernel',
-    [i32, i32, i32, i32, i32, i32],
+    [i32, i32, i32, i32, i32, i32, i32, i32],
     [],
     (f) => {
-      const [a, b, c, kc, ldc, accumulate] = f.params;
+      const [a, b, c, kc, ldc, accumulate, aStep, bStep] = f.params;
       const acc: Local[][] = [];
       for (let r = 0; r < mr; r++) {
         acc.push([]);
@@ -43,28 +44,22 @@ export function emitGemmMicroKernel(mb: ModuleBuilder, cfg: MicroKernelConfig): 
       const cp = f.local(i32);
 
       // v128 locals start at zero, so the accumulators need no explicit clearing.
-      const step = (u: number) => {
-        for (let j = 0; j < nv; j++) f.get(b).v128Load((u * nr + j * 4) * 4).set(bv[j]);
+      const step = () => {
+        for (let j = 0; j < nv; j++) f.get(b).v128Load(j * 16).set(bv[j]);
         for (let r = 0; r < mr; r++) {
-          f.get(a).v128Load32Splat((u * mr + r) * 4).set(av);
+          f.get(a).v128Load32Splat(r * 4).set(av);
           for (let j = 0; j < nv; j++) madd(f, relaxed, av, bv[j], acc[r][j]);
         }
       };
 
-      // Main loop: `unroll` k-steps with immediate offsets, then single steps.
-      f.block((exit) => {
-        f.get(kc).i32(unroll).i32LtS().brIf(exit);
-        f.loop((top) => {
-          for (let u = 0; u < unroll; u++) step(u);
-          f.inc(a, unroll * mr * 4).inc(b, unroll * nr * 4);
-          f.get(kc).i32(unroll).i32Sub().tee(kc).i32(unroll).i32GeS().brIf(top);
-        });
-      });
+      // One k per iteration: unrolled with immediate offsets, V8 hoists every base+offset into
+      // its own register and spills (measured 2x slower on x64).
       f.block((exit) => {
         f.get(kc).i32Eqz().brIf(exit);
         f.loop((top) => {
-          step(0);
-          f.inc(a, mr * 4).inc(b, nr * 4);
+          step();
+          f.get(a).get(aStep).i32Add().set(a);
+          f.get(b).get(bStep).i32Add().set(b);
           f.get(kc).i32(1).i32Sub().tee(kc).brIf(top);
         });
       });

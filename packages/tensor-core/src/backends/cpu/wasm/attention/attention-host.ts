@@ -1,0 +1,138 @@
+import { JOB_ADDRESS } from '../thread-control.js';
+import type { ThreadPool } from '../thread-pool.js';
+import type { WasmArena } from '../wasm-arena.js';
+import { WasmKernelError } from '../wasm-kernel-error.js';
+import { ATTN_JOB_WORDS, AttnJob } from './attention-job.js';
+
+/** Shapes of fused attention: q [batchHeads, seqQ, headDim], k/v [batchHeads, seqK, headDim]. */
+export interface AttentionParams {
+  batchHeads: number;
+  seqQ: number;
+  seqK: number;
+  headDim: number;
+  /** Multiplies q k^T; usually 1/sqrt(headDim). */
+  scale: number;
+  /** Query i sees keys j <= i (top-left aligned, as PyTorch's is_causal). */
+  causal?: boolean;
+  /** Additive mask [seqQ, seqK] (use -Infinity to hide a key), per group of heads. */
+  mask?: Float32Array;
+  /** Elements between the masks of consecutive groups; 0 (default) shares one mask. */
+  maskBatchStride?: number;
+  /** Consecutive batchHeads entries sharing one mask (e.g. the heads of one sample); default 1. */
+  maskGroup?: number;
+  /** Receives logsumexp of each score row, [batchHeads, seqQ] (what a backward pass needs). */
+  lse?: Float32Array;
+}
+
+/** Index of the attention phases in the pool's phase function list. */
+export const ATTENTION_PHASES = ['attn_pack', 'attn_compute'] as const;
+
+/** Query rows / keys per block: the score block (64 x 64 floats) and O block stay in L1/L2. */
+const BR = 64;
+const BC = 64;
+
+/** Runs fused attention through the wasm kernels; see AttentionParams. */
+export function runAttention(
+  pool: ThreadPool,
+  arena: WasmArena,
+  phaseIndex: { pack: number; compute: number },
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  out: Float32Array,
+  p: AttentionParams,
+): void {
+  const { batchHeads: bh, seqQ: sq, seqK: sk, headDim: d } = p;
+  const what = `attention (batchHeads=${bh} seqQ=${sq} seqK=${sk} headDim=${d})`;
+  for (const [name, val] of Object.entries({ batchHeads: bh, seqQ: sq, seqK: sk, headDim: d })) {
+    if (!Number.isInteger(val) || val < 0) throw new WasmKernelError(`${what}: ${name}=${val}, expected a non-negative integer`);
+  }
+  if (!Number.isFinite(p.scale)) throw new WasmKernelError(`${what}: scale=${p.scale}, expected a finite number`);
+  const need = (name: string, arr: Float32Array, n: number) => {
+    if (arr.length < n) throw new WasmKernelError(`${what}: ${name} has ${arr.length} elements, needs ${n}`);
+  };
+  need('q', q, bh * sq * d);
+  need('k', k, bh * sk * d);
+  need('v', v, bh * sk * d);
+  need('out', out, bh * sq * d);
+  const maskGroup = p.maskGroup ?? 1;
+  const maskStride = p.maskBatchStride ?? 0;
+  if (!Number.isInteger(maskGroup) || maskGroup < 1) throw new WasmKernelError(`${what}: maskGroup=${maskGroup}, expected a positive integer`);
+  const groups = Math.ceil(bh / maskGroup);
+  const maskLen = p.mask ? (groups - 1) * maskStride + sq * sk : 0;
+  if (p.mask) need('mask', p.mask, maskLen);
+  if (p.lse) need('lse', p.lse, bh * sq);
+  if (bh === 0 || sq === 0 || d === 0) return;
+  if (sk === 0) {
+    // Softmax over no keys is undefined; PyTorch returns NaN.
+    out.fill(Number.NaN, 0, bh * sq * d);
+    p.lse?.fill(Number.NaN, 0, bh * sq);
+    return;
+  }
+
+  const dp = Math.ceil(d / 8) * 8;
+  const qBlocks = Math.ceil(sq / BR);
+  const kBlocks = Math.ceil(sk / BC);
+  const kpad = kBlocks * BC;
+  const slotFloats = d * BR + BC * BR + BR * dp + 3 * BR;
+  const threads = pool.threads;
+
+  arena.reset();
+  // Q and the mask get BR rows of slack: the last block reads (and discards) rows past seqQ.
+  const qAddr = arena.alloc((bh * sq + BR) * d * 4, 'attention q');
+  const kAddr = arena.alloc(bh * sk * d * 4, 'attention k');
+  const vAddr = arena.alloc(bh * sk * d * 4, 'attention v');
+  const oAddr = arena.alloc(bh * sq * d * 4, 'attention out');
+  const maskAddr = p.mask ? arena.alloc((maskLen + BR * sk) * 4, 'attention mask') : 0;
+  const kt = arena.alloc(bh * kpad * d * 4, 'attention packed K');
+  const vp = arena.alloc(bh * kpad * dp * 4, 'attention packed V');
+  const stats = arena.alloc(bh * sq * 8, 'attention stats');
+  const scratch = arena.alloc(threads * slotFloats * 4 + 64, 'attention scratch');
+  arena.f32(qAddr, bh * sq * d).set(q.subarray(0, bh * sq * d));
+  arena.f32(kAddr, bh * sk * d).set(k.subarray(0, bh * sk * d));
+  arena.f32(vAddr, bh * sk * d).set(v.subarray(0, bh * sk * d));
+  if (p.mask) arena.f32(maskAddr, maskLen).set(p.mask.subarray(0, maskLen));
+
+  const job = JOB_ADDRESS;
+  const w = arena.i32(job, ATTN_JOB_WORDS);
+  w.fill(0);
+  w[AttnJob.bh] = bh;
+  w[AttnJob.sq] = sq;
+  w[AttnJob.sk] = sk;
+  w[AttnJob.d] = d;
+  w[AttnJob.dp] = dp;
+  w[AttnJob.br] = BR;
+  w[AttnJob.bc] = BC;
+  w[AttnJob.qBlocks] = qBlocks;
+  w[AttnJob.kBlocks] = kBlocks;
+  w[AttnJob.causal] = p.causal ? 1 : 0;
+  arena.f32(job + AttnJob.scale * 4, 1)[0] = p.scale;
+  w[AttnJob.q] = qAddr;
+  w[AttnJob.k] = kAddr;
+  w[AttnJob.v] = vAddr;
+  w[AttnJob.out] = oAddr;
+  w[AttnJob.mask] = maskAddr;
+  w[AttnJob.maskStride] = maskStride * 4;
+  w[AttnJob.maskGroup] = maskGroup;
+  w[AttnJob.kt] = kt;
+  w[AttnJob.vp] = vp;
+  w[AttnJob.stats] = stats;
+  w[AttnJob.scratch] = scratch;
+  w[AttnJob.slotBytes] = slotFloats * 4;
+
+  const word = job / 4;
+  const solo = bh * sq * sk * d < 1 << 16;
+  pool.run(
+    job,
+    [
+      { fn: phaseIndex.pack, doneWord: word + AttnJob.packDone, total: bh },
+      { fn: phaseIndex.compute, doneWord: word + AttnJob.tileDone, total: bh * qBlocks },
+    ],
+    solo,
+  );
+  out.set(arena.f32(oAddr, bh * sq * d));
+  if (p.lse) {
+    const st = arena.f32(stats, bh * sq * 2);
+    for (let r = 0; r < bh * sq; r++) p.lse[r] = st[2 * r] + Math.log(st[2 * r + 1]);
+  }
+}
