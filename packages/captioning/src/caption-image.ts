@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { decodeImage, encodeJpeg, resizeImage } from '@loraflow/datasets';
 import { CaptioningError } from './captioning-error.js';
 import type { CaptionImage } from './captioner.js';
@@ -19,6 +18,7 @@ export function sniffImageType(bytes: Uint8Array): CaptionImage['mimeType'] | un
 export async function loadCaptionImage(file: string, path: string, maxSide = 1024): Promise<CaptionImage> {
   let bytes: Uint8Array;
   try {
+    const { readFile } = await import('node:fs/promises');
     bytes = await readFile(file);
   } catch (error) {
     throw new CaptioningError(`${path}: cannot read image: ${(error as Error).message}`);

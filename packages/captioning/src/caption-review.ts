@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { differenceHash, encodeJpeg, hammingDistance, loadDatasetFolder, readImage, resizeImage, writeFileAtomic } from '@loraflow/datasets';
 import { captionFlags, type CaptionFlag, type CaptionFlagOptions } from './caption-flags.js';
 import { toBase64 } from './http-json.js';
@@ -51,6 +50,7 @@ h1{font-size:20px}.summary span{display:inline-block;margin:0 12px 6px 0}
  * so a person can check and fix captions before training.
  */
 export async function writeCaptionReview(dir: string, options: CaptionReviewOptions = {}): Promise<CaptionReview> {
+  const { join } = await import('node:path');
   const file = options.out ?? join(dir, 'caption-review.html');
   const size = options.thumbnailSize ?? 256;
   const items = await loadDatasetFolder(dir, { captionExtension: options.captionExtension, recursive: options.recursive });

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import {
   classifyColors, colorStatistics, decodeImage, fitColorClassifier, listSceneThemes, renderScene, SCENE_CAPTION_PREFIX, sceneSidecarPath,
   type ColorClassifier, type SceneMetadata,
@@ -16,6 +15,7 @@ export interface OfflineCaptionerOptions {
 async function readSidecar(file: string | undefined): Promise<SceneMetadata | undefined> {
   if (!file) return undefined;
   try {
+    const { readFile } = await import('node:fs/promises');
     const meta = JSON.parse(await readFile(sceneSidecarPath(file), 'utf8')) as SceneMetadata;
     return meta.generator === 'loraflow-scene' && typeof meta.caption === 'string' ? meta : undefined;
   } catch {

@@ -1,16 +1,16 @@
-import { readFile } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+// Node built-ins are imported inside the functions so browser bundles of this package load without them.
 import { writeFileAtomic } from './write-file-atomic.js';
 
 /** The caption file beside an image: `dir/img.png` -> `dir/img.txt` (extension configurable, with or without the dot). */
 export function captionPathFor(imagePath: string, captionExtension = '.txt'): string {
   const ext = captionExtension.startsWith('.') ? captionExtension : `.${captionExtension}`;
-  return join(dirname(imagePath), basename(imagePath, extname(imagePath)) + ext);
+  return imagePath.replace(/\.[^./\\]*$/, '') + ext;
 }
 
 /** Reads a caption file; undefined when it does not exist. Trailing whitespace and a BOM are removed. */
 export async function readCaptionFile(path: string): Promise<string | undefined> {
   try {
+    const { readFile } = await import('node:fs/promises');
     return (await readFile(path, 'utf8')).replace(/^\uFEFF/, '').trim();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;

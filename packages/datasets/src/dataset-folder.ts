@@ -1,5 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { extname, join, relative, sep } from 'node:path';
+// Node built-ins are imported inside the functions so browser bundles of this package load without them.
 import { captionPathFor, readCaptionFile } from './caption-file.js';
 import { DatasetError } from './dataset-error.js';
 import { IMAGE_EXTENSIONS } from './image-io.js';
@@ -38,6 +37,7 @@ interface ManifestEntry {
 async function readManifest(path: string): Promise<Map<string, ManifestEntry>> {
   let text: string;
   try {
+    const { readFile } = await import('node:fs/promises');
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
@@ -75,6 +75,8 @@ export function repeatsFromPath(relativePath: string): number {
 }
 
 async function listImages(root: string, dir: string, recursive: boolean, out: string[]): Promise<void> {
+  const { readdir } = await import('node:fs/promises');
+  const { extname, join } = await import('node:path');
   const entries = await readdir(dir, { withFileTypes: true });
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
@@ -90,6 +92,7 @@ async function listImages(root: string, dir: string, recursive: boolean, out: st
 /** Lists the images of a dataset folder (image + caption side by side, nested folders, optional manifest), sorted by path. */
 export async function loadDatasetFolder(root: string, options: DatasetFolderOptions = {}): Promise<DatasetItem[]> {
   const o = { ...DEFAULTS, ...options };
+  const { join, relative, sep } = await import('node:path');
   const paths: string[] = [];
   try {
     await listImages(root, root, o.recursive, paths);

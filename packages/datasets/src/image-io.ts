@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { DatasetError } from './dataset-error.js';
 import { imageCodec, type ResizeKernel } from './image-codec.js';
 import type { RasterImage } from './raster-image.js';
@@ -37,10 +36,11 @@ export async function resizeImage(image: RasterImage, width: number, height: num
   return (await imageCodec()).resize(image, width, height, kernel);
 }
 
-/** Reads and decodes an image file (Node only). */
+/** Reads and decodes an image file (Node only; node:fs is loaded on first call so browser bundles work). */
 export async function readImage(path: string, options: DecodeOptions = {}): Promise<RasterImage> {
   let bytes: Uint8Array;
   try {
+    const { readFile } = await import('node:fs/promises');
     bytes = await readFile(path);
   } catch (error) {
     throw new DatasetError(`${path}: cannot read image file: ${(error as Error).message}`);

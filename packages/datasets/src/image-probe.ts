@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { DatasetError } from './dataset-error.js';
 import { loadSharp } from './sharp-loader.js';
 
@@ -14,6 +13,7 @@ export async function probeImage(path: string): Promise<ImageInfo> {
   const sharp = await loadSharp();
   let bytes: Uint8Array;
   try {
+    const { readFile } = await import('node:fs/promises');
     bytes = await readFile(path);
   } catch (error) {
     throw new DatasetError(`${path}: cannot read image file: ${(error as Error).message}`);

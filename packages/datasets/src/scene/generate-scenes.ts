@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { captionPathFor, writeCaptionFile } from '../caption-file.js';
 import { DatasetError } from '../dataset-error.js';
 import { writePng } from '../image-io.js';
@@ -45,6 +44,7 @@ export async function generateSceneDataset(dir: string, options: GenerateScenesO
     if (!known.includes(t)) throw new DatasetError(`--theme "${t}": expected one of ${known.join(', ')}`);
   }
   if (!Number.isInteger(o.count) || o.count < 1) throw new DatasetError(`count ${o.count}: expected a positive integer`);
+  const { join } = await import('node:path');
   const total = themes.length * o.count, written: SceneMetadata[] = [];
   for (const theme of themes) {
     for (let i = 0; i < o.count; i++) {
