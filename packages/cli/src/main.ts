@@ -8,6 +8,7 @@ import { register as registerDevice } from './commands/device.js';
 import { register as registerDataset } from './commands/dataset.js';
 import { register as registerCaption } from './commands/caption.js';
 import { register as registerRerank } from './commands/rerank.js';
+import { register as registerLora } from './commands/lora.js';
 
 const program = new Command('loraflow')
   .description('Style LoRA training, sampling, Image-to-LoRA, re-ranking and captioning for flow-matching image models')
@@ -17,6 +18,7 @@ registerDevice(program);
 registerDataset(program);
 registerCaption(program);
 registerRerank(program);
+registerLora(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);

@@ -27,3 +27,4 @@ export { injectLora, adaptableModules, loraLayers, type InjectLoraOptions, type 
 export { extractLoraLayers, extractLoraStateDict, saveLora, type ExtractLoraOptions } from './extract-lora.js';
 export { loadLora, type LoadLoraOptions, type LoadLoraReport, type UnmatchedLoraLayer } from './load-lora.js';
 export { setLoraMultiplier, setLoraEnabled, mergeLora, unmergeLora, withExternalLora } from './model-lora-ops.js';
+export { moduleNamesFromFile } from './module-names-file.js';
