@@ -2,13 +2,13 @@
  * Per-step overhead of the samplers next to one model call.
  *
  * The model is a small tensor-core MLP over [1, tokens, channels] (Linear -> GELU -> Linear, the shape of one
- * DiT feed-forward at toy width). For each sampler we time a 1-step-per-call "free" model (returns a copy of
+ * DiT feed-forward at toy width). For each sampler we time a "free" model (returns a copy of
  * a cached velocity, i.e. one elementwise op) to isolate the sampler's own arithmetic, and the same sampler
  * with the MLP. Overhead per step = time per step with the free model - its model cost; it is reported as a
  * percentage of one MLP call.
  *
  * Run: pnpm --filter @loraflow/flow-samplers bench   (LORAFLOW_DEVICE=cpu|webgpu picks the device)
- * Timings on a shared machine are noisy; the table reports the median of several repeats.
+ * Timings on a shared machine are noisy; the table reports the fastest of several repeats.
  */
 import { getDevice, randn, setDefaultDevice, tidy, describeDevice, type Tensor } from '@loraflow/tensor-core';
 import {
@@ -25,16 +25,16 @@ import {
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 1024);
 const CHANNELS = Number(process.env.BENCH_CHANNELS ?? 64);
 const HIDDEN = Number(process.env.BENCH_HIDDEN ?? 512);
-const STEPS = Number(process.env.BENCH_STEPS ?? 20);
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
+const STEPS = Number(process.env.BENCH_STEPS ?? 10);
+// Cheap runs (the free model) repeat more; the fastest run is the least disturbed by other processes.
+const REPEATS_MLP = Number(process.env.BENCH_REPEATS ?? 3);
+const REPEATS_FREE = 4 * REPEATS_MLP;
 
 type Sampler = (m: VelocityModel<unknown>, x: Tensor, o: SamplerOptions<unknown>) => Promise<Tensor>;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-async function timeIt(fn: () => Promise<Tensor>): Promise<number> {
+async function timeIt(fn: () => Promise<Tensor>, repeats: number): Promise<number> {
   const times: number[] = [];
-  for (let r = 0; r < REPEATS + 1; r++) {
+  for (let r = 0; r < repeats + 1; r++) {
     const t0 = performance.now();
     const out = await fn();
     await out.data(); // wait for queued device work before stopping the clock
@@ -42,7 +42,7 @@ async function timeIt(fn: () => Promise<Tensor>): Promise<number> {
     out.dispose();
     if (r > 0) times.push(dt); // first run is warm-up
   }
-  return median(times);
+  return Math.min(...times);
 }
 
 async function main(): Promise<void> {
@@ -66,8 +66,8 @@ async function main(): Promise<void> {
     }
     return out;
   };
-  const mlpCall = (await timeIt(oneCall(mlp, STEPS))) / STEPS;
-  const freeCall = (await timeIt(oneCall(free, STEPS))) / STEPS;
+  const mlpCall = (await timeIt(oneCall(mlp, STEPS), REPEATS_MLP)) / STEPS;
+  const freeCall = (await timeIt(oneCall(free, STEPS), REPEATS_FREE)) / STEPS;
 
   const samplers: [string, Sampler, number][] = [
     ['euler', sampleEuler as Sampler, 1],
@@ -81,16 +81,16 @@ async function main(): Promise<void> {
     rows.push([name, calls.toFixed(2), perStepMlp.toFixed(3), (calls * mlpCall).toFixed(3), overhead.toFixed(3), ((100 * overhead) / mlpCall).toFixed(1) + '%']);
   };
   for (const [name, sampler, calls] of samplers) {
-    const perStepFree = (await timeIt(() => sampler(free, x, { sigmas }))) / STEPS;
-    const perStepMlp = (await timeIt(() => sampler(mlp, x, { sigmas }))) / STEPS;
+    const perStepFree = (await timeIt(() => sampler(free, x, { sigmas }), REPEATS_FREE)) / STEPS;
+    const perStepMlp = (await timeIt(() => sampler(mlp, x, { sigmas }), REPEATS_MLP)) / STEPS;
     row(name, calls, perStepFree, perStepMlp);
   }
   for (const [label, opts] of [
     ['euler + ancestral noise', { noise: { eta: 1, seed: 1 } }],
     ['euler + callback', { callback: () => {} }],
   ] as const) {
-    const perStepFree = (await timeIt(() => sampleEuler(free, x, { sigmas, ...opts }))) / STEPS;
-    const perStepMlp = (await timeIt(() => sampleEuler(mlp, x, { sigmas, ...opts }))) / STEPS;
+    const perStepFree = (await timeIt(() => sampleEuler(free, x, { sigmas, ...opts }), REPEATS_FREE)) / STEPS;
+    const perStepMlp = (await timeIt(() => sampleEuler(mlp, x, { sigmas, ...opts }), REPEATS_MLP)) / STEPS;
     row(label, 1, perStepFree, perStepMlp);
   }
   // True CFG: two model calls plus the norm-rescale per step.
@@ -100,8 +100,8 @@ async function main(): Promise<void> {
   row(
     'euler + norm-rescaled CFG',
     2,
-    (await timeIt(() => sampleEuler(gFree, x, { sigmas, cond }))) / STEPS,
-    (await timeIt(() => sampleEuler(gMlp, x, { sigmas, cond }))) / STEPS,
+    (await timeIt(() => sampleEuler(gFree, x, { sigmas, cond }), REPEATS_FREE)) / STEPS,
+    (await timeIt(() => sampleEuler(gMlp, x, { sigmas, cond }), REPEATS_MLP)) / STEPS,
   );
 
   const header = ['sampler', 'calls/step', 'ms/step (MLP)', 'model ms/step', 'overhead ms/step', 'overhead / 1 call'];
@@ -109,7 +109,8 @@ async function main(): Promise<void> {
   const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
   console.log(`device: ${describeDevice(device).summary}`);
   console.log(`model: MLP [1, ${TOKENS}, ${CHANNELS}] -> ${HIDDEN} -> ${CHANNELS}, one call ${mlpCall.toFixed(3)} ms; free model call ${freeCall.toFixed(3)} ms`);
-  console.log(`${STEPS} steps, median of ${REPEATS} runs\n`);
+  console.log(`${STEPS} steps; fastest of ${REPEATS_MLP} runs (MLP) / ${REPEATS_FREE} runs (free model) after one warm-up`);
+  console.log('overhead = per-step time with the free model - its calls; relative to one MLP call\n');
   console.log(line(header));
   console.log(line(widths.map((w) => '-'.repeat(w))));
   for (const r of rows) console.log(line(r));

@@ -17,3 +17,4 @@ export { sampleDpmSolver2M } from './dpm-solver-2m.js';
 export { cfgCombine, normRescaledCfg } from './cfg.js';
 export { guidedModel, guidanceActive, GUIDANCE_DEFAULTS, type GuidedCond, type GuidanceOptions } from './guided-model.js';
 export { noisyInput, velocityTarget, weightedMseLoss } from './flow-matching-target.js';
+export { SAMPLERS, modelCallsFor, type Sampler, type SamplerName } from './sampler-registry.js';

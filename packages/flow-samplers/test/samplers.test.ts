@@ -165,3 +165,16 @@ describe('stochastic noise re-injection', () => {
     await expect(sampleHeun(model, tensor(x0, [6]), { sigmas: [0.5, 0.7, 0] })).rejects.toThrow(FlowSamplersError);
   });
 });
+
+describe('sampler registry', () => {
+  it('names every sampler and predicts its model calls', async () => {
+    const { SAMPLERS, modelCallsFor } = await import('@loraflow/flow-samplers');
+    for (const sigmas of [[1, 0.8, 0.55, 0.3, 0.1, 0], [0.9, 0.6, 0.2]]) {
+      for (const name of Object.keys(SAMPLERS) as (keyof typeof SAMPLERS)[]) {
+        const { model, sigmas: seen } = recordingModel();
+        (await SAMPLERS[name](model, tensor(x0, [6]), { sigmas })).dispose();
+        expect(seen.length).toBe(modelCallsFor(name, sigmas));
+      }
+    }
+  });
+});
