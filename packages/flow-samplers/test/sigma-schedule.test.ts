@@ -18,7 +18,14 @@ import {
 interface FixtureCase {
   name: string;
   scheduler: string;
-  config: { shift: number };
+  config: {
+    shift: number;
+    base_shift: number;
+    max_shift: number;
+    base_image_seq_len: number;
+    max_image_seq_len: number;
+    time_shift_type: 'exponential' | 'linear';
+  };
   width?: number;
   height?: number;
   steps: number;
@@ -62,6 +69,26 @@ describe('sigma schedules match diffusers', () => {
   for (const c of byPrefix('euler-shift')) {
     it(`flowMatchEulerSchedule with a static shift equals diffusers for ${c.name}`, () => {
       const s = flowMatchEulerSchedule({ steps: c.steps, config: { shift: c.config.shift } });
+      expectClose(s.sigmas, c.sigmas, 1e-6);
+      expectClose(s.timesteps.map((t) => t / 1000), c.timesteps.map((t) => t / 1000), 1e-6);
+    });
+  }
+
+  for (const c of byPrefix('euler-dynamic-')) {
+    it(`flowMatchEulerSchedule with ${c.config.time_shift_type} dynamic shifting equals diffusers for ${c.name}`, () => {
+      const cfg = c.config;
+      const s = flowMatchEulerSchedule({
+        sigmas: linearSigmas(c.steps),
+        imageSeqLen: c.image_seq_len,
+        config: {
+          useDynamicShifting: true,
+          baseShift: cfg.base_shift,
+          maxShift: cfg.max_shift,
+          baseImageSeqLen: cfg.base_image_seq_len,
+          maxImageSeqLen: cfg.max_image_seq_len,
+          timeShiftType: cfg.time_shift_type,
+        },
+      });
       expectClose(s.sigmas, c.sigmas, 1e-6);
       expectClose(s.timesteps.map((t) => t / 1000), c.timesteps.map((t) => t / 1000), 1e-6);
     });
