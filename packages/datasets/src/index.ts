@@ -36,3 +36,5 @@ export type { SceneThemeInfo } from './scene/scene-themes.js';
 export { listSceneThemes } from './scene/scene-themes.js';
 export type { GenerateScenesOptions } from './scene/generate-scenes.js';
 export { generateSceneDataset, sceneSidecarPath, SCENE_SIDECAR_SUFFIX } from './scene/generate-scenes.js';
+export type { TrainingBatchOptions, TrainingBatch } from './training-batch.js';
+export { readItemSizes, loadTrainingBatch } from './training-batch.js';
