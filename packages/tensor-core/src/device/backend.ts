@@ -80,6 +80,16 @@ export interface Backend {
   indexedSum(src: Storage, map: IndexMap, batch: number, srcBatchStride: number): Storage;
   /** out[o, i, n] = src[o, index[i], n] for a [outer, axisLen, inner] src and i32 indices. */
   gather(src: Storage, index: Storage, outer: number, axisLen: number, inner: number): Storage;
+  /**
+   * Optional fused kernels: softmax (or log-softmax) of each row of an [rows, cols] view. Ops fall
+   * back to composites of the primitives above when a backend does not provide them.
+   */
+  softmaxRows?(x: Storage, rows: number, cols: number, log: boolean): Storage;
+  /**
+   * Optional fused kernel: normalises each row of [rows, cols] to (x - mean) * rstd (or x * rstd
+   * without centring, for RMS norm) and returns the per-row rstd alongside.
+   */
+  normalizeRows?(x: Storage, rows: number, cols: number, eps: number, center: boolean): { y: Storage; rstd: Storage };
   /** Blocks until queued work is done (a no-op on synchronous backends). */
   sync(): Promise<void>;
   /** Releases every resource the backend holds. */

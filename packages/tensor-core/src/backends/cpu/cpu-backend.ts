@@ -4,6 +4,7 @@ import { TensorError } from '../../errors.js';
 import { forEachStrided, isComparison } from './cpu-elementwise.js';
 import { binaryRun, compareRun, unaryLoop } from './cpu-loops.js';
 import { matmulJs } from './cpu-matmul.js';
+import { normalizeRowsJs, softmaxRowsJs } from './cpu-rows.js';
 
 /** CPU memory: a plain host array in the dtype's storage representation (collected by GC). */
 export class CpuStorage implements Storage {
@@ -201,6 +202,15 @@ export class CpuBackend implements Backend {
       }
     }
     return new CpuStorage(out, 'f32');
+  }
+
+  softmaxRows(x: Storage, rows: number, cols: number, log: boolean): Storage {
+    return new CpuStorage(softmaxRowsJs(f32(x), rows, cols, log), 'f32');
+  }
+
+  normalizeRows(x: Storage, rows: number, cols: number, eps: number, center: boolean): { y: Storage; rstd: Storage } {
+    const { y, rstd } = normalizeRowsJs(f32(x), rows, cols, eps, center);
+    return { y: new CpuStorage(y, 'f32'), rstd: new CpuStorage(rstd, 'f32') };
   }
 
   async sync(): Promise<void> {}
