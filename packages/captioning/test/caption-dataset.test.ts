@@ -149,3 +149,19 @@ describe('captionDataset options', () => {
     expect(fakeCaption('x')[caption.length]).toMatch(/[ ,]/);
   });
 });
+
+describe('captionDataset cancellation', () => {
+  it('a cancelled run reports the rest as cancelled and keeps what was written', async () => {
+    const { dir, hashes } = await uncaptionedScenes(4);
+    const paths = [...hashes.keys()];
+    const controller = new AbortController();
+    const server = await serve({ api: 'openai' });
+    const summary = await captionDataset(dir, {
+      captioner: captionerFor('openai', server.url), concurrency: 1, ...FAST, signal: controller.signal,
+      onEvent: (e) => { if (e.type === 'done' && e.status === 'captioned') controller.abort(new Error('user stop')); },
+    });
+    expect(summary.captioned.map((c) => c.path)).toEqual([paths[0]]);
+    expect(summary.failed).toEqual(paths.slice(1).map((path) => ({ path, reason: 'cancelled' })));
+    expect(await readFile(join(dir, paths[0].replace(/\.png$/, '.txt')), 'utf8')).toContain(hashes.get(paths[0])!);
+  });
+});
