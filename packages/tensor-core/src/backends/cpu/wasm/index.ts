@@ -2,3 +2,5 @@ export { createWasmKernels, type WasmKernels, type WasmKernelOptions } from './w
 export type { MatmulParams } from './gemm/gemm-host.js';
 export type { AttentionParams } from './attention/attention-host.js';
 export { WasmKernelError } from './wasm-kernel-error.js';
+export type { NormParams, RowParams } from './rows/row-host.js';
+export { UNARY_KERNEL_OPS, type UnaryKernelOp } from './math/simd-activations.js';

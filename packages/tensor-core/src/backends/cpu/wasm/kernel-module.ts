@@ -1,6 +1,7 @@
 import { ModuleBuilder } from './emitter/module-builder.js';
 import { emitAttention } from './attention/attention-kernel.js';
 import { emitGemm } from './gemm/gemm-driver.js';
+import { emitRowKernels } from './rows/row-kernels.js';
 import type { MicroKernelConfig } from './gemm/gemm-microkernel.js';
 
 /** Which code the kernel module is generated with. */
@@ -19,5 +20,6 @@ export function kernelModuleBytes(cfg: KernelModuleConfig): Uint8Array<ArrayBuff
   const mb = new ModuleBuilder().importMemory({ module: 'env', name: 'memory', initial: 1, maximum: MAX_MEMORY_PAGES, shared: cfg.sharedMemory });
   const ukernel = emitGemm(mb, { ...cfg.gemm, relaxed: cfg.relaxedSimd });
   emitAttention(mb, ukernel, cfg.relaxedSimd);
+  emitRowKernels(mb, cfg.relaxedSimd);
   return mb.toBytes();
 }

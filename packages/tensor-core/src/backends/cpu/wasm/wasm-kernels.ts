@@ -2,6 +2,9 @@ import { defaultThreads, sharedMemoryAvailable } from './default-threads.js';
 import { ATTENTION_PHASES, runAttention, type AttentionParams } from './attention/attention-host.js';
 import { GEMM_PHASES, runGemm, type MatmulParams } from './gemm/gemm-host.js';
 import { kernelModuleBytes, MAX_MEMORY_PAGES } from './kernel-module.js';
+import { UNARY_KERNEL_OPS, type UnaryKernelOp } from './math/simd-activations.js';
+import { ROW_PHASES } from './rows/row-kernels.js';
+import { runNorm, runSoftmax, runUnary, type NormParams, type RowParams, type RowPhaseIndex } from './rows/row-host.js';
 import { detectRelaxedSimd } from './relaxed-simd.js';
 import { CONTROL_BYTES } from './thread-control.js';
 import { ThreadPool } from './thread-pool.js';
@@ -18,6 +21,14 @@ export interface WasmKernels {
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, p: MatmulParams): void;
   /** out = softmax(q k^T * scale + mask) v per head, without materialising the score matrix; q/out [batchHeads, seqQ, headDim], k/v [batchHeads, seqK, headDim]. */
   attention(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, p: AttentionParams): void;
+  /** out = softmax over the last axis of x viewed as [rows, cols]. */
+  softmax(x: Float32Array, out: Float32Array, p: RowParams): void;
+  /** Layer norm over the last axis: (x - mean) / sqrt(var + eps) * weight + bias; optionally returns mean and rstd per row. */
+  layerNorm(x: Float32Array, out: Float32Array, p: NormParams): void;
+  /** RMS norm over the last axis: x / sqrt(mean(x^2) + eps) * weight; optionally returns rstd per row. */
+  rmsNorm(x: Float32Array, out: Float32Array, p: NormParams): void;
+  /** out[i] = op(x[i]) for exp, tanh, sigmoid, silu, gelu (erf form) and geluTanh, over the first n elements (default all). */
+  unary(op: UnaryKernelOp, x: Float32Array, out: Float32Array, n?: number): void;
   /** Stops the worker threads; the object is unusable afterwards. */
   dispose(): void;
 }
@@ -47,11 +58,17 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<W
   const memory = new WebAssembly.Memory(
     shared ? { initial, maximum: MAX_MEMORY_PAGES, shared: true } : { initial, maximum: MAX_MEMORY_PAGES },
   );
-  const phaseNames = [...GEMM_PHASES, ...ATTENTION_PHASES];
+  const phaseNames: string[] = [...GEMM_PHASES, ...ATTENTION_PHASES, ...ROW_PHASES];
   const pool = await ThreadPool.create(module, memory, phaseNames, threads);
   const arena = new WasmArena(memory);
   const phaseIndex = { pack: phaseNames.indexOf('gemm_pack'), compute: phaseNames.indexOf('gemm_compute') };
   const attnPhases = { pack: phaseNames.indexOf('attn_pack'), compute: phaseNames.indexOf('attn_compute') };
+  const rowPhases = {
+    softmax: phaseNames.indexOf('softmax_rows'),
+    layernorm: phaseNames.indexOf('layernorm_rows'),
+    rmsnorm: phaseNames.indexOf('rmsnorm_rows'),
+    ...Object.fromEntries(UNARY_KERNEL_OPS.map((op) => [op, phaseNames.indexOf(`unary_${op}`)])),
+  } as RowPhaseIndex;
   let disposed = false;
   const live = (what: string) => {
     if (disposed) throw new WasmKernelError(`wasm kernels: ${what} called after dispose()`);
@@ -67,6 +84,22 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<W
     attention(q, k, v, out, p) {
       live('attention');
       runAttention(pool, arena, attnPhases, q, k, v, out, p);
+    },
+    softmax(x, out, p) {
+      live('softmax');
+      runSoftmax(pool, arena, rowPhases, x, out, p);
+    },
+    layerNorm(x, out, p) {
+      live('layerNorm');
+      runNorm(pool, arena, rowPhases, 'layernorm', x, out, p);
+    },
+    rmsNorm(x, out, p) {
+      live('rmsNorm');
+      runNorm(pool, arena, rowPhases, 'rmsnorm', x, out, p);
+    },
+    unary(op, x, out, n) {
+      live('unary');
+      runUnary(pool, arena, rowPhases, op, x, out, n);
     },
     dispose() {
       if (disposed) return;

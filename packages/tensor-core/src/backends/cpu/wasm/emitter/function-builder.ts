@@ -218,6 +218,28 @@ export class FunctionBuilder {
   f32ConvertI32S(): this {
     return this.op(Op.f32ConvertI32S);
   }
+  f64(v: number): this {
+    this.code.byte(Op.f64Const).f64(v);
+    return this;
+  }
+  f64Add(): this {
+    return this.op(Op.f64Add);
+  }
+  f64Div(): this {
+    return this.op(Op.f64Div);
+  }
+  f64Sqrt(): this {
+    return this.op(Op.f64Sqrt);
+  }
+  f32DemoteF64(): this {
+    return this.op(Op.f32DemoteF64);
+  }
+  f64PromoteF32(): this {
+    return this.op(Op.f64PromoteF32);
+  }
+  f64ConvertI32S(): this {
+    return this.op(Op.f64ConvertI32S);
+  }
 
   // ---- f32x4
   f32x4Splat(): this {
@@ -293,11 +315,29 @@ export class FunctionBuilder {
   f32x4ConvertI32x4S(): this {
     return this.simd(SimdOp.f32x4ConvertI32x4S);
   }
+  /** f64x2 from f32 lanes 0 and 1. */
+  f64x2PromoteLowF32x4(): this {
+    return this.simd(SimdOp.f64x2PromoteLowF32x4);
+  }
+  f64x2Add(): this {
+    return this.simd(SimdOp.f64x2Add);
+  }
+  f64x2ExtractLane(lane: number): this {
+    this.simd(SimdOp.f64x2ExtractLane);
+    this.code.byte(lane);
+    return this;
+  }
   i32x4Add(): this {
     return this.simd(SimdOp.i32x4Add);
   }
   i32x4Shl(): this {
     return this.simd(SimdOp.i32x4Shl);
+  }
+  i32x4ShrS(): this {
+    return this.simd(SimdOp.i32x4ShrS);
+  }
+  i32x4Sub(): this {
+    return this.simd(SimdOp.i32x4Sub);
   }
   v128And(): this {
     return this.simd(SimdOp.v128And);

@@ -62,6 +62,13 @@ export const Op = {
   f32ConvertI32S: 0xb2,
   i32ReinterpretF32: 0xbc,
   f32ReinterpretI32: 0xbe,
+  f64Add: 0xa0,
+  f64Div: 0xa3,
+  f64Sqrt: 0x9f,
+  f32DemoteF64: 0xb6,
+  f64PromoteF32: 0xbb,
+  f64ConvertI32S: 0xb7,
+  f64Const: 0x44,
 } as const;
 
 /** SIMD opcodes (after the 0xfd prefix, encoded as u32 LEB128). */
@@ -106,6 +113,9 @@ export const SimdOp = {
   f32x4Pmax: 0xeb,
   i32x4TruncSatF32x4S: 0xf8,
   f32x4ConvertI32x4S: 0xfa,
+  f64x2PromoteLowF32x4: 0x5f,
+  f64x2Add: 0xf0,
+  f64x2ExtractLane: 0x21,
   /** Relaxed SIMD: a*b+c, fused or not at the engine's choice. */
   f32x4RelaxedMadd: 0x105,
   /** Relaxed SIMD: -(a*b)+c. */

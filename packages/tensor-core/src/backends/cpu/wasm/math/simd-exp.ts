@@ -1,8 +1,8 @@
 import type { FunctionBuilder, Local } from '../emitter/function-builder.js';
 import { ValType } from '../emitter/opcodes.js';
 
-/** Inputs above this overflow f32 after rounding n = round(x log2 e) to 128; they are clamped. */
-const EXP_HI = 88.37626;
+/** Above this exp overflows f32: the result is +inf. */
+const EXP_HI = 88.72284;
 /** Below this the result is under the smallest normal f32 and is returned as 0. */
 const EXP_LO = -87.33654;
 const LOG2E = 1.4426950408889634;
@@ -24,8 +24,9 @@ export function simdMadd(f: FunctionBuilder, relaxed: boolean): MaddEmitter {
 /**
  * Returns an emitter of `out = exp(x)` on four f32 lanes (v128 locals), declared once per function.
  * exp(x) = 2^n e^r with n = round(x log2 e), r = x - n ln 2 (|r| <= ln2/2), e^r by its degree-7
- * Taylor polynomial (truncation < 6e-9 relative), 2^n built in the exponent bits. Relative error
- * about 2 ulp; exp(-inf) = 0, exp(NaN) = NaN, large inputs saturate at ~3.4e38 instead of inf.
+ * Taylor polynomial (truncation < 6e-9 relative), 2^n built in the exponent bits as two factors
+ * (n reaches 128 near overflow). Relative error about 2 ulp; results under the smallest normal
+ * f32 (x < -87.34) flush to 0, x > 88.72 gives +inf, exp(NaN) = NaN.
  */
 export function simdExp(f: FunctionBuilder, relaxed: boolean): (x: Local, out: Local) => void {
   const { v128 } = ValType;
@@ -34,6 +35,7 @@ export function simdExp(f: FunctionBuilder, relaxed: boolean): (x: Local, out: L
   const r = f.local(v128);
   const p = f.local(v128);
   const c = f.local(v128);
+  const half = f.local(v128);
   const madd = simdMadd(f, relaxed);
   const coeffs = [1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2, 1, 1];
   return (x, out) => {
@@ -48,9 +50,13 @@ export function simdExp(f: FunctionBuilder, relaxed: boolean): (x: Local, out: L
       madd(p, r, c);
       f.get(c).set(p);
     }
-    // 2^n: (n + 127) << 23 as float bits.
-    f.get(p).get(n).i32x4TruncSatF32x4S().v128i32(127).i32x4Add().i32(23).i32x4Shl().f32x4Mul();
-    // Underflow (and -inf) -> 0: clear lanes where x < EXP_LO (false for NaN, which stays NaN).
+    // 2^n = 2^h 2^(n-h), h = n >> 1, each (e + 127) << 23 as float bits.
+    f.get(n).i32x4TruncSatF32x4S().set(n);
+    f.get(n).i32(1).i32x4ShrS().set(half);
+    f.get(p).get(half).v128i32(127).i32x4Add().i32(23).i32x4Shl().f32x4Mul();
+    f.get(n).get(half).i32x4Sub().v128i32(127).i32x4Add().i32(23).i32x4Shl().f32x4Mul().set(p);
+    // Overflow -> +inf; underflow (and -inf) -> 0 (x < EXP_LO is false for NaN, which stays NaN).
+    f.v128f32(Infinity).get(p).get(x).v128f32(EXP_HI).f32x4Gt().v128Bitselect();
     f.get(x).v128f32(EXP_LO).f32x4Lt().v128AndNot().set(out);
   };
 }
