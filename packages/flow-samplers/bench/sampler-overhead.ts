@@ -28,7 +28,7 @@ const HIDDEN = Number(process.env.BENCH_HIDDEN ?? 512);
 const STEPS = Number(process.env.BENCH_STEPS ?? 10);
 // Cheap runs (the free model) repeat more; the fastest run is the least disturbed by other processes.
 const REPEATS_MLP = Number(process.env.BENCH_REPEATS ?? 3);
-const REPEATS_FREE = 4 * REPEATS_MLP;
+const REPEATS_FREE = 10 * REPEATS_MLP;
 
 type Sampler = (m: VelocityModel<unknown>, x: Tensor, o: SamplerOptions<unknown>) => Promise<Tensor>;
 

@@ -24,13 +24,11 @@ export function sampleDpmSolver2M<C>(model: VelocityModel<C>, x: Tensor, options
     const ratio = sigmaNext / sigma;
     const coef = -(1 - sigmaNext) * Math.expm1(-h);
     const secondOrder = prevDenoised !== null && Number.isFinite(prevH) && Number.isFinite(h) && prevH > 0;
+    // The 2M extrapolation D' = (1 + 1/2r) D_i - (1/2r) D_{i-1}, folded into the update's coefficients.
     const next = tidy(() => {
-      let d = denoised;
-      if (secondOrder) {
-        const r = prevH / h;
-        d = denoised.mul(1 + 1 / (2 * r)).sub(prevDenoised!.mul(1 / (2 * r)));
-      }
-      return xi.mul(ratio).add(d.mul(coef));
+      if (!secondOrder) return xi.mul(ratio).add(denoised.mul(coef));
+      const k = 1 / (2 * (prevH / h));
+      return xi.mul(ratio).add(denoised.mul(coef * (1 + k))).sub(prevDenoised!.mul(coef * k));
     });
     prevDenoised?.dispose();
     prevDenoised = denoised;
