@@ -23,7 +23,7 @@ export function captionFlags(caption: string | undefined, options: CaptionFlagOp
   const text = caption.trim();
   if (!text) return ['empty caption'];
   const flags: CaptionFlag[] = [];
-  if (options.trigger && !containsPhrase(text, options.trigger)) flags.push('missing trigger');
+  if (options.trigger && !containsPhrase(text, options.trigger) && !/\[trigger\]/i.test(text)) flags.push('missing trigger');
   const words = text.split(/[\s,]+/).filter(Boolean).length;
   if (words < (options.minWords ?? 6)) flags.push('very short');
   if (words > (options.maxWords ?? 200)) flags.push('very long');

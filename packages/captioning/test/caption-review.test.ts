@@ -10,6 +10,7 @@ describe('caption flags', () => {
     expect(captionFlags(' ')).toEqual(['empty caption']);
     expect(captionFlags('mybg, a wide desert with dunes and mesas', { trigger: 'mybg' })).toEqual([]);
     expect(captionFlags('a wide desert with dunes and mesas', { trigger: 'mybg' })).toEqual(['missing trigger']);
+    expect(captionFlags('[trigger], a wide desert with dunes and mesas', { trigger: 'mybg' })).toEqual([]);
     expect(captionFlags('mybg, desert', { trigger: 'mybg' })).toEqual(['very short']);
     expect(captionFlags(Array.from({ length: 30 }, () => 'dune').join(' '), { maxWords: 20 })).toEqual(['very long']);
     expect(captionFlags('a woman walks past a sign with text in the desert')).toEqual(['mentions people', 'mentions text']);

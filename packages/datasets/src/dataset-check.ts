@@ -65,7 +65,8 @@ export async function checkDataset(root: string, options: DatasetCheckOptions = 
     }
     if (item.caption === undefined) issue('missing-caption', 'error', path, `no caption file ${item.captionPath.split(/[\\/]/).pop()} and no manifest entry`);
     else if (item.caption.trim() === '') issue('empty-caption', 'error', path, 'caption is empty');
-    else if (o.trigger && !item.caption.toLowerCase().includes(o.trigger.toLowerCase())) {
+    // A `[trigger]` placeholder counts: trainers and `loraflow caption` replace it with the trigger.
+    else if (o.trigger && !item.caption.toLowerCase().includes(o.trigger.toLowerCase()) && !/\[trigger\]/i.test(item.caption)) {
       issue('missing-trigger', 'error', path, `caption does not contain the trigger "${o.trigger}"`);
     }
   }

@@ -56,7 +56,7 @@ describe('checkDataset', () => {
     const root = await mkdtemp(join(tmpdir(), 'lf-check-clean-'));
     for (const [i, theme] of ['desert', 'forest', 'snowy-mountains'].entries()) {
       await writePng(join(root, `${i}.png`), renderScene({ theme, seed: i, width: 128, height: 128 }).image);
-      await writeFile(join(root, `${i}.txt`), `trig, ${theme}`);
+      await writeFile(join(root, `${i}.txt`), i === 2 ? `[trigger], ${theme}` : `trig, ${theme}`);
     }
     const report = await checkDataset(root, { trigger: 'TRIG', resolutions: [128] });
     expect(report.issues).toEqual([]);

@@ -24,16 +24,24 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** An 8-bit RGB (3) or RGBA (4) PNG of the given interleaved pixels, filter type 0 on every row. */
-export function handmadePng(width: number, height: number, channels: 3 | 4, pixels: Uint8Array): Uint8Array {
+/** An RGB (3) or RGBA (4) PNG of the given interleaved samples (8-bit, or 16-bit from a Uint16Array), filter type 0 on every row. */
+export function handmadePng(width: number, height: number, channels: 3 | 4, pixels: Uint8Array | Uint16Array): Uint8Array {
   const header = new Uint8Array(13);
   const view = new DataView(header.buffer);
   view.setUint32(0, width);
   view.setUint32(4, height);
-  header[8] = 8;
+  const bytes = pixels instanceof Uint16Array ? 2 : 1;
+  header[8] = 8 * bytes;
   header[9] = channels === 3 ? 2 : 6;
-  const raw = new Uint8Array(height * (1 + width * channels));
-  for (let y = 0; y < height; y++) raw.set(pixels.subarray(y * width * channels, (y + 1) * width * channels), y * (1 + width * channels) + 1);
+  const stride = width * channels * bytes;
+  const raw = new Uint8Array(height * (1 + stride));
+  const rows = new DataView(raw.buffer);
+  for (let y = 0; y < height; y++) {
+    for (let i = 0; i < width * channels; i++) {
+      const at = y * (1 + stride) + 1 + i * bytes, v = pixels[y * width * channels + i];
+      if (bytes === 2) rows.setUint16(at, v); else raw[at] = v;
+    }
+  }
   const signature = Uint8Array.from([137, 80, 78, 71, 13, 10, 26, 10]);
   return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0))]);
 }
