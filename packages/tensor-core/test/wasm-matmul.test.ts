@@ -136,6 +136,26 @@ for (const v of VARIANTS) {
   });
 }
 
+describe('wasm kernel thread count', () => {
+  it('defaults to LORAFLOW_THREADS when set and rejects a non-integer value', async () => {
+    const saved = process.env.LORAFLOW_THREADS;
+    try {
+      process.env.LORAFLOW_THREADS = '3';
+      const kern = await createWasmKernels();
+      expect(kern.threads).toBe(3);
+      // Three threads still give the right answer (more threads than cores is allowed).
+      const c = { batch: 1, m: 70, n: 90, k: 40, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
+      expect(runCase(kern, c, 5)).toBeLessThanOrEqual(tolerance(40));
+      kern.dispose();
+      process.env.LORAFLOW_THREADS = 'two';
+      await expect(createWasmKernels()).rejects.toThrow(/LORAFLOW_THREADS=two: expected a positive integer/);
+    } finally {
+      if (saved === undefined) delete process.env.LORAFLOW_THREADS;
+      else process.env.LORAFLOW_THREADS = saved;
+    }
+  });
+});
+
 describe('wasm matmul errors and lifetime', () => {
   it('names the operand and the size expected when an input is too short', async () => {
     const kern = await createWasmKernels({ threads: 1 });
