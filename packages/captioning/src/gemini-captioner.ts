@@ -13,7 +13,9 @@ interface GenerateContentResponse {
 
 /** A captioner for the Gemini API's `models/{model}:generateContent` with the image as `inline_data`. */
 export function geminiCaptioner(options: HttpCaptionerOptions): Captioner {
-  const o = { ...HTTP_CAPTIONER_DEFAULTS, ...options };
+  // Gemini 2.5 models spend part of maxOutputTokens on thinking, so the shared 300-token default would
+  // often end in MAX_TOKENS with no text; give them room unless the caller chose a limit.
+  const o = { ...HTTP_CAPTIONER_DEFAULTS, maxTokens: 2048, ...options };
   const model = o.model.replace(/^models\//, '');
   const url = joinUrl(o.baseUrl, `models/${encodeURIComponent(model)}:generateContent`);
   const label = `gemini ${url}`;
@@ -33,7 +35,8 @@ export function geminiCaptioner(options: HttpCaptionerOptions): Captioner {
       const candidate = reply?.candidates?.[0];
       const text = candidate?.content?.parts?.map((p) => p.text ?? '').join('') ?? '';
       if (!text.trim()) {
-        const why = candidate?.finishReason ? ` (finishReason ${candidate.finishReason})` : '';
+        const hint = candidate?.finishReason === 'MAX_TOKENS' ? '; raise --max-tokens (thinking models use part of it)' : '';
+        const why = candidate?.finishReason ? ` (finishReason ${candidate.finishReason}${hint})` : '';
         // A safety stop will stop again; an empty reply without a reason is worth another try.
         throw new CaptioningError(`${label}: reply has no candidates[0].content.parts text${why}`, { retryable: !candidate?.finishReason || candidate.finishReason === 'STOP' });
       }

@@ -15,6 +15,21 @@ export function openAiCaptioner(options: HttpCaptionerOptions): Captioner {
   const o = { ...HTTP_CAPTIONER_DEFAULTS, ...options };
   const url = joinUrl(o.baseUrl, 'chat/completions');
   const label = `openai ${url}`;
+  // Newer OpenAI models reject `max_tokens` (and any temperature but the default); after the first such
+  // 400 this captioner switches to `max_completion_tokens` without temperature for the rest of the run.
+  let modernParams = false;
+  const send = async (body: Record<string, unknown>, headers: Record<string, string>, signal: AbortSignal): Promise<ChatCompletion> => {
+    const { max_tokens: maxTokens, temperature, ...rest } = body;
+    const request = modernParams ? { ...rest, max_completion_tokens: maxTokens } : { ...rest, max_tokens: maxTokens, temperature };
+    try {
+      return (await postJson(url, request, { headers, signal, label })) as ChatCompletion;
+    } catch (error) {
+      const e = error as CaptioningError;
+      if (modernParams || e.status !== 400 || !/max_tokens|max_completion_tokens|temperature/.test(e.message)) throw error;
+      modernParams = true;
+      return send(body, headers, signal);
+    }
+  };
   return {
     backend: 'openai',
     model: o.model,
@@ -32,7 +47,7 @@ export function openAiCaptioner(options: HttpCaptionerOptions): Captioner {
         temperature: o.temperature,
       };
       const headers: Record<string, string> = o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {};
-      const reply = (await postJson(url, body, { headers, signal, label })) as ChatCompletion;
+      const reply = await send(body, headers, signal);
       const message = reply?.choices?.[0]?.message;
       if (message?.refusal) throw new CaptioningError(`${label}: model refused ${image.path}: ${message.refusal}`);
       const content = message?.content;

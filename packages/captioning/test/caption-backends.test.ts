@@ -79,6 +79,22 @@ describe.each(['openai', 'gemini', 'ollama'] as const)('%s wire format', (api) =
   });
 });
 
+describe('openai parameter fallback', () => {
+  it('switches to max_completion_tokens without temperature after the first 400 that asks for it', async () => {
+    server = await startFakeServer({ api: 'openai', modernOpenAiOnly: true });
+    const { dir } = await uncaptionedScenes(1);
+    const file = join(dir, 'desert-00000.png');
+    const image = await loadCaptionImage(file, 'desert-00000.png');
+    const captioner = captionerFor('openai', server.url);
+    for (let i = 0; i < 2; i++) {
+      expect(await captioner.caption({ image, prompt: 'p', signal: AbortSignal.timeout(5000) })).toBe(fakeCaption(imageHash(await readFile(file))));
+    }
+    expect(server.requests.map((r) => [r.body.max_tokens, r.body.max_completion_tokens, r.body.temperature])).toEqual([
+      [77, undefined, 0.1], [undefined, 77, undefined], [undefined, 77, undefined],
+    ]);
+  });
+});
+
 describe('createCaptioner', () => {
   it('reads base URL, model and key from the environment', async () => {
     server = await startFakeServer({ api: 'openai' });

@@ -31,6 +31,8 @@ export interface FakeServerOptions {
   port?: number;
   /** Delay before every normal reply, to observe concurrency. */
   okDelayMs?: number;
+  /** OpenAI only: answer like newer models that refuse `max_tokens` and non-default `temperature`. */
+  modernOpenAiOnly?: boolean;
 }
 
 export interface FakeServer {
@@ -119,6 +121,10 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
       };
       if (req.method !== 'POST' || req.url !== expectedPath(api) || !b64) {
         json(400, errorBody(api, 400, `bad request: ${req.method} ${req.url}`));
+        return;
+      }
+      if (api === 'openai' && options.modernOpenAiOnly && ('max_tokens' in body || 'temperature' in body)) {
+        json(400, { error: { message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", type: 'invalid_request_error', param: 'max_tokens', code: 'unsupported_parameter' } });
         return;
       }
       const attempt = attempts.get(hash) ?? 0;
