@@ -1,0 +1,16 @@
+export { FlowDitError } from './flow-dit-error.js';
+export { DEFAULT_PIPELINE_CONFIG, transformerHidden, validatePipelineConfig, type PipelineConfig, type TransformerConfig, type AutoencoderConfig, type TextEncoderConfig } from './model-config.js';
+export { ropeAngles, ropeTables, qwenImagePositions, applyRope, type RopeTables } from './rotary-embedding.js';
+export { TIMESTEP_CHANNELS, timestepProjection, TimestepEmbedding, TimeTextEmbed } from './timestep-embedding.js';
+export { FeedForward, GeluProjection } from './feed-forward.js';
+export { JointAttention, type JointRope } from './joint-attention.js';
+export { modulate, modulationParts, plainLayerNorm, AdaLayerNormContinuous, type Modulation } from './modulation.js';
+export { MMDiTBlock } from './mmdit-block.js';
+export { MMDiTTransformer, type TransformerInput } from './mmdit-transformer.js';
+export { patchify, unpatchify } from './patchify.js';
+export { ResnetBlock2D } from './resnet-block.js';
+export { Autoencoder, Encoder, Decoder, AutoencoderLevel, Downsample2D, Upsample2D } from './autoencoder.js';
+export { WordTokenizer, promptWords, PAD_TOKEN_ID, START_TOKEN_ID, type TokenBatch } from './word-tokenizer.js';
+export { TextEncoder, TextEncoderLayer, TextSelfAttention, TextMlp } from './text-encoder.js';
+export { FlowPipeline, createPipeline, type PromptEmbedding, type VelocityCall, type PipelineVelocityModel } from './flow-pipeline.js';
+export { savePipeline, loadPipeline, PIPELINE_FILES, type SavePipelineOptions } from './pipeline-files.js';

@@ -1,0 +1,78 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { cast, noGrad, readSafetensors, writeSafetensors, type Device, type Module, type Tensor } from '@loraflow/tensor-core';
+import { FlowDitError } from './flow-dit-error.js';
+import { FlowPipeline } from './flow-pipeline.js';
+import { validatePipelineConfig, type PipelineConfig } from './model-config.js';
+
+/** File names of a pipeline folder. */
+export const PIPELINE_FILES = {
+  config: 'config.json',
+  transformer: 'transformer.safetensors',
+  vae: 'vae.safetensors',
+  textEncoder: 'text_encoder.safetensors',
+} as const;
+
+/** How weights are stored. */
+export interface SavePipelineOptions {
+  /** Storage dtype of the weights (compute stays f32); default 'f32'. */
+  dtype?: 'f32' | 'bf16' | 'f16';
+  /** Extra safetensors metadata (string values). */
+  metadata?: Record<string, string>;
+}
+
+async function saveModule(path: string, module: Module, dtype: 'f32' | 'bf16' | 'f16', metadata: Record<string, string>): Promise<void> {
+  const state: Record<string, Tensor> = {};
+  noGrad(() => {
+    for (const [name, p] of module.namedParameters()) state[name] = dtype === 'f32' ? p : cast(p, dtype);
+  });
+  await writeSafetensors(path, state, metadata);
+  if (dtype !== 'f32') for (const t of Object.values(state)) t.dispose();
+}
+
+async function loadModule(path: string, module: Module, device?: Device): Promise<void> {
+  let reader;
+  try {
+    reader = await readSafetensors(path);
+  } catch (error) {
+    throw new FlowDitError(`${path}: cannot open weights (${(error as Error).message})`);
+  }
+  try {
+    const state = await reader.readAll({ device });
+    module.loadStateDict(state, { source: path });
+    for (const t of Object.values(state)) t.dispose();
+  } finally {
+    await reader.close();
+  }
+}
+
+/** Writes config.json and the three safetensors files (each written atomically) into `dir`. */
+export async function savePipeline(pipeline: FlowPipeline, dir: string, options: SavePipelineOptions = {}): Promise<void> {
+  const dtype = options.dtype ?? 'f32';
+  const metadata = { format: 'pt', ...(options.metadata ?? {}) };
+  await mkdir(dir, { recursive: true });
+  await saveModule(join(dir, PIPELINE_FILES.transformer), pipeline.transformer, dtype, metadata);
+  await saveModule(join(dir, PIPELINE_FILES.vae), pipeline.vae, dtype, metadata);
+  await saveModule(join(dir, PIPELINE_FILES.textEncoder), pipeline.textEncoder, dtype, metadata);
+  const configPath = join(dir, PIPELINE_FILES.config);
+  const tmp = `${configPath}.tmp-${process.pid}`;
+  await writeFile(tmp, `${JSON.stringify(pipeline.config, null, 2)}\n`);
+  await rename(tmp, configPath);
+}
+
+/** Reads a pipeline folder written by {@link savePipeline}; weights are converted to f32 on load. */
+export async function loadPipeline(dir: string, opts: { device?: Device } = {}): Promise<FlowPipeline> {
+  const configPath = join(dir, PIPELINE_FILES.config);
+  let config: PipelineConfig;
+  try {
+    config = JSON.parse(await readFile(configPath, 'utf8')) as PipelineConfig;
+  } catch (error) {
+    throw new FlowDitError(`${configPath}: cannot read the pipeline config (${(error as Error).message})`);
+  }
+  validatePipelineConfig(config, configPath);
+  const pipeline = new FlowPipeline(config, { device: opts.device });
+  await loadModule(join(dir, PIPELINE_FILES.transformer), pipeline.transformer, opts.device);
+  await loadModule(join(dir, PIPELINE_FILES.vae), pipeline.vae, opts.device);
+  await loadModule(join(dir, PIPELINE_FILES.textEncoder), pipeline.textEncoder, opts.device);
+  return pipeline;
+}
