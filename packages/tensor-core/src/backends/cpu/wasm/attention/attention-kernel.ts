@@ -71,6 +71,7 @@ export function emitAttention(mb: ModuleBuilder, ukernel: number, relaxed: boole
     const fld = (name: keyof typeof AttnJob) => f.get(job).i32Load(AttnJob[name] * 4);
     const [d, dp, br, bc, sq, sk, qBlocks, kBlocks, kpad, causal, slot, qt, st, o, mRow, lRow, aRow] = locals(f, 17);
     const [item, h, qb, i0, nq, kb, j0, nk, i, t, j, jp, ip, p, q, mask, rowsValid] = locals(f, 17);
+    const [rowBytes, colBytes, colEnd] = locals(f, 3);
     const scale = f.local(f32);
     const [mv, sv, pv, alpha, msafe, tmp, jv, iv, neg] = Array.from({ length: 9 }, () => f.local(v128));
     const exp = simdExp(f, relaxed);
@@ -181,11 +182,19 @@ export function emitAttention(mb: ModuleBuilder, ukernel: number, relaxed: boole
           }));
 
           // Online softmax per four rows: new max, rescale factor, P = exp(S - m), row sums.
+          // The column of four rows steps through S^T by one row (br floats) per key.
+          f.get(br).i32(4).i32Mul().set(rowBytes);
+          f.get(nk).get(rowBytes).i32Mul().set(colBytes);
           f.forRange(i, () => f.i32(0), br, 4, () => {
             f.get(mRow).get(i).i32(4).i32Mul().i32Add().v128Load().set(mv);
             f.get(mv).set(tmp);
-            f.forRange(j, () => f.i32(0), nk, 1, () => {
-              f.get(tmp).get(st).get(j).get(br).i32Mul().get(i).i32Add().i32(4).i32Mul().i32Add().v128Load().f32x4Pmax().set(tmp);
+            f.get(st).get(i).i32(4).i32Mul().i32Add().tee(p).get(colBytes).i32Add().set(colEnd);
+            f.block((none) => {
+              f.get(p).get(colEnd).i32GeS().brIf(none);
+              f.loop((next) => {
+                f.get(tmp).get(p).v128Load().f32x4Pmax().set(tmp);
+                f.get(p).get(rowBytes).i32Add().tee(p).get(colEnd).i32LtS().brIf(next);
+              });
             });
             // Rows with every score so far -inf keep m = -inf; subtract 0 instead so exp gives 0, not NaN.
             f.v128f32(0).get(tmp).get(tmp).get(neg).f32x4Eq().v128Bitselect().set(msafe);
@@ -194,12 +203,16 @@ export function emitAttention(mb: ModuleBuilder, ukernel: number, relaxed: boole
             f.get(mRow).get(i).i32(4).i32Mul().i32Add().get(tmp).v128Store();
             f.get(aRow).get(i).i32(4).i32Mul().i32Add().get(alpha).v128Store();
             f.v128f32(0).set(mv);
-            f.forRange(j, () => f.i32(0), nk, 1, () => {
-              f.get(st).get(j).get(br).i32Mul().get(i).i32Add().i32(4).i32Mul().i32Add().set(p);
-              f.get(p).v128Load().get(msafe).f32x4Sub().set(sv);
-              exp(sv, pv);
-              f.get(p).get(pv).v128Store();
-              f.get(mv).get(pv).f32x4Add().set(mv);
+            f.get(st).get(i).i32(4).i32Mul().i32Add().set(p);
+            f.block((none) => {
+              f.get(p).get(colEnd).i32GeS().brIf(none);
+              f.loop((next) => {
+                f.get(p).v128Load().get(msafe).f32x4Sub().set(sv);
+                exp(sv, pv);
+                f.get(p).get(pv).v128Store();
+                f.get(mv).get(pv).f32x4Add().set(mv);
+                f.get(p).get(rowBytes).i32Add().tee(p).get(colEnd).i32LtS().brIf(next);
+              });
             });
             f.get(lRow).get(i).i32(4).i32Mul().i32Add().tee(p);
             f.get(p).v128Load().get(alpha).f32x4Mul().get(mv).f32x4Add().v128Store();
