@@ -64,3 +64,17 @@ describe('loraflow dataset', () => {
     expect(JSON.parse(out).map((t: { id: string }) => t.id)).toContain('snowy-mountains');
   });
 });
+
+describe('loraflow dataset grid', () => {
+  it('tiles a folder into one PNG of the expected size', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lf-cli-grid-'));
+    await run('dataset', 'generate', '--count', '1', '-W', '64', '-H', '48', '-o', dir, '--no-progress');
+    const out = join(dir, 'sheet', 'grid.png');
+    const { out: printed } = await run('dataset', 'grid', dir, '-o', out, '--cell', '64', '--columns', '4');
+    // 8 themes in 4 columns: 2 rows; cells 64 px with 8 px padding and a 14 px label row (3x5 font at scale 2).
+    expect(printed).toBe(`wrote ${out}: 8 images, ${4 * 72 + 8}x${2 * (64 + 14 + 8) + 8}\n`);
+    const { readImage } = await import('@loraflow/datasets');
+    const image = await readImage(out);
+    expect([image.width, image.height]).toEqual([296, 180]);
+  });
+});
