@@ -12,7 +12,7 @@ export interface WeightedLoraLayer {
 
 /** Options of a concatenation merge. */
 export interface ConcatOptions {
-  /** Output dtype (default: the first layer's down dtype). */
+  /** Output dtype of every factor (default: the first layer's down dtype). */
   dtype?: SafetensorsDType;
   /** Prefix for error messages (file names). */
   where?: string;
@@ -71,7 +71,7 @@ export function concatLoraLayers(parts: readonly WeightedLoraLayer[], opts: Conc
     rank,
     alpha: rank,
     down: f32ToRaw(down, conv ? [rank, g0.inFeatures, g0.kernel[0], g0.kernel[1]] : [rank, g0.inFeatures], dtype),
-    up: f32ToRaw(up, conv ? [g0.outFeatures, rank, 1, 1] : [g0.outFeatures, rank], first.up.dtype === first.down.dtype ? dtype : first.up.dtype),
-    ...(bias ? { upBias: f32ToRaw(bias, [g0.outFeatures], first.upBias?.dtype ?? dtype) } : {}),
+    up: f32ToRaw(up, conv ? [g0.outFeatures, rank, 1, 1] : [g0.outFeatures, rank], dtype),
+    ...(bias ? { upBias: f32ToRaw(bias, [g0.outFeatures], dtype) } : {}),
   };
 }

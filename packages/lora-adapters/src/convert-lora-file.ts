@@ -24,20 +24,22 @@ export interface LoraFileTransformResult {
   readonly layers: number;
 }
 
-/** Throws before anything is written if a layer cannot be expressed in `to`. */
-export function checkWritable(file: string, layers: readonly LoraLayerInfo[], to: LoraFormat): void {
+/** Throws before anything is written if a layer lacks the dotted name that writing `why` needs. */
+export function checkWritable(file: string, layers: readonly LoraLayerInfo[], to: LoraFormat, why = `converting to ${to}`): void {
   const unresolved = layers.filter((l) => !l.resolved);
-  if (to !== 'kohya' && unresolved.length) {
+  if ((to !== 'kohya' || why !== `converting to ${to}`) && unresolved.length) {
     throw new LoraFormatError(
       `${file}: ${unresolved.length} kohya module name(s) match no known module, e.g. "${unresolved[0].module}"; ` +
-        `converting to ${to} needs dotted names: pass the model's module names (moduleNames / --modules FILE)`,
+        `${why} needs dotted names: pass the model's module names (moduleNames / --modules FILE)`,
     );
   }
 }
 
 /**
  * Streams a LoRA file through `transform` layer by layer into another file (memory bounded by one
- * layer). The output appears only when every layer succeeded.
+ * layer, bytes written once, straight behind a header planned from the input's). `transform` may
+ * change values but must keep each layer's module, shapes, dtypes and alpha. The output appears only
+ * when every layer succeeded.
  */
 export async function transformLoraFile(
   input: string,
@@ -49,7 +51,7 @@ export async function transformLoraFile(
   try {
     const to = opts.to ?? reader.format;
     checkWritable(reader.name, reader.layers, to);
-    const writer = await LoraFileWriter.create(output, { format: to, dtype: opts.dtype, metadata: { ...reader.metadata, ...opts.metadata } });
+    const writer = await LoraFileWriter.create(output, { format: to, dtype: opts.dtype, metadata: { ...reader.metadata, ...opts.metadata }, plan: reader.layers });
     try {
       let done = 0;
       for (const info of reader.layers) {

@@ -1,4 +1,4 @@
-import type { RawTensor } from '@loraflow/tensor-core';
+import type { RawTensor, SafetensorsDType, TensorSpec } from '@loraflow/tensor-core';
 import { LoraFormatError } from './lora-error.js';
 import { scaleRaw } from './lora-factor-codec.js';
 import { formatStoresAlpha, loraKeyNames, type LoraFormat } from './lora-format.js';
@@ -26,7 +26,7 @@ export function formatLayerTensors(layer: LoraLayer, format: LoraFormat, where =
         'pass the model\'s module names (moduleNames / --modules) to resolve it',
     );
   }
-  const keys = format === 'kohya' && layer.resolved === false ? kohyaKeysFor(name) : loraKeyNames(format, name);
+  const keys = keysFor(layer, format);
   const out: KeyedTensor[] = [];
   if (formatStoresAlpha(format)) {
     out.push([keys.down, layer.down], [keys.up, layer.up]);
@@ -39,6 +39,32 @@ export function formatLayerTensors(layer: LoraLayer, format: LoraFormat, where =
   out.push([keys.down, scaleRaw(layer.down, root, `${where} "${name}" down`)], [keys.up, scaleRaw(layer.up, Math.sign(s) * root, `${where} "${name}" up`)]);
   if (layer.upBias) out.push([keys.upBias, scaleRaw(layer.upBias, s, `${where} "${name}" up bias`)]);
   return out;
+}
+
+/** Header facts of a layer to be written: what `formatLayerSpecs` needs (a `LoraLayerInfo` fits). */
+export interface LoraLayerPlan {
+  readonly module: string;
+  readonly resolved?: boolean;
+  readonly rank: number;
+  readonly alpha: number;
+  readonly down: { readonly dtype: SafetensorsDType; readonly shape: readonly number[] };
+  readonly up: { readonly dtype: SafetensorsDType; readonly shape: readonly number[] };
+  readonly upBias?: { readonly dtype: SafetensorsDType; readonly shape: readonly number[] };
+}
+
+/** The tensor specs (key, dtype, shape) `formatLayerTensors` will produce for a planned layer, in the same order. */
+export function formatLayerSpecs(layer: LoraLayerPlan, format: LoraFormat, dtype?: SafetensorsDType): TensorSpec[] {
+  if (layer.resolved === false && format !== 'kohya') throw new LoraFormatError(`kohya module name "${layer.module}" matches no known module, so it cannot be written as ${format}`);
+  const keys = keysFor(layer, format);
+  const spec = (name: string, t: { dtype: SafetensorsDType; shape: readonly number[] }): TensorSpec => ({ name, dtype: dtype ?? t.dtype, shape: [...t.shape] });
+  const out = [spec(keys.down, layer.down), spec(keys.up, layer.up)];
+  if (layer.upBias) out.push(spec(keys.upBias, layer.upBias));
+  if (formatStoresAlpha(format)) out.push({ name: keys.alpha!, dtype: 'F32', shape: [] });
+  return out;
+}
+
+function keysFor(layer: { module: string; resolved?: boolean }, format: LoraFormat) {
+  return format === 'kohya' && layer.resolved === false ? kohyaKeysFor(layer.module) : loraKeyNames(format, layer.module);
 }
 
 function kohyaKeysFor(underscoreName: string) {

@@ -6,7 +6,7 @@ export { KohyaNameResolver } from './kohya-name-resolver.js';
 export { QWEN_IMAGE_DIMS, QWEN_IMAGE_BLOCK_LINEARS, QWEN_IMAGE_OUTER_LINEARS, QWEN_IMAGE_MODULE_NAMES, qwenImageLinearShapes, type ModuleShape } from './qwen-image-modules.js';
 export { isLoraFloatDType, rawToF32, f32ToRaw, scaleRaw, castRaw, factorToRaw, rawToTensor, factorDType, type LoraFloatDType } from './lora-factor-codec.js';
 export { layerGeometry, checkLayerShapes, type LayerGeometry } from './check-layer-shapes.js';
-export { formatLayerTensors, type KeyedTensor } from './format-layer-tensors.js';
+export { formatLayerTensors, formatLayerSpecs, type KeyedTensor, type LoraLayerPlan } from './format-layer-tensors.js';
 export { LoraFileReader, openLoraFile, type OpenLoraOptions } from './lora-file-reader.js';
 export { LoraFileWriter, writeLoraFile, serializeLoraLayers, type LoraWriterOptions } from './lora-file-writer.js';
 export { concatLoraLayers, type WeightedLoraLayer, type ConcatOptions } from './concat-lora-layers.js';

@@ -1,9 +1,9 @@
-import { encodeHeader, openAtomicFile, serializeSafetensors, type RawTensor, type SafetensorsDType, type TensorSpec } from '@loraflow/tensor-core';
+import { encodeHeader, openAtomicFile, serializeSafetensors, type AtomicFile, type RawTensor, type SafetensorsDType, type TensorSpec } from '@loraflow/tensor-core';
 import { LoraFormatError } from './lora-error.js';
 import { castRaw, factorToRaw } from './lora-factor-codec.js';
 import type { LoraFormat } from './lora-format.js';
 import type { LoraFactor, LoraLayer } from './lora-layer.js';
-import { formatLayerTensors, type KeyedTensor } from './format-layer-tensors.js';
+import { formatLayerSpecs, formatLayerTensors, type KeyedTensor, type LoraLayerPlan } from './format-layer-tensors.js';
 import { outputMetadata, type WrittenLayerStats } from './lora-metadata.js';
 
 /** How to write a LoRA file. */
@@ -30,14 +30,34 @@ async function layerTensors(layer: LoraLayer<LoraFactor>, opts: LoraWriterOption
   return formatLayerTensors(raw, opts.format, where);
 }
 
+const HASH_PLACEHOLDER = '0'.repeat(64);
+
+/** Byte offset of the kohya hash placeholder's value in an encoded header. */
+function hashOffset(header: Uint8Array): number {
+  const needle = new TextEncoder().encode(`"sshs_model_hash":"${HASH_PLACEHOLDER}"`);
+  outer: for (let i = 0; i + needle.length <= header.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (header[i + j] !== needle[j]) continue outer;
+    return i + needle.length - HASH_PLACEHOLDER.length - 1;
+  }
+  throw new LoraFormatError('internal: kohya hash placeholder not found in the header');
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+
+/** Where the tensor bytes go: straight behind a header fixed up front (plan known) or into a body file. */
+type Sink =
+  | { kind: 'direct'; file: AtomicFile; specs: TensorSpec[]; plan: readonly LoraLayerPlan[]; hashAt: number; next: number }
+  | { kind: 'body'; body: import('node:fs/promises').FileHandle; bodyPath: string; specs: TensorSpec[] };
+
 /**
- * Writes a LoRA file layer by layer in any format, in any order and without knowing the layers up
- * front: tensor bytes stream to a temporary body file (hashed on the way), and `commit` writes the
- * header, copies the body after it into a temp file and renames that into place. Memory stays
- * bounded by one layer; nothing appears at `path` unless `commit` succeeds.
+ * Writes a LoRA file layer by layer in any format, with memory bounded by one layer; alpha is folded
+ * as the format needs and kohya's metadata and `sshs_model_hash` are filled in. Nothing appears at
+ * `path` unless `commit` succeeds. With a `plan` (the layers' header facts, e.g. a reader's
+ * `layers`), the header is written first and the bytes stream straight behind it (layers must then
+ * come in plan order); without one, layers may come in any order and unannounced: their bytes go to a
+ * temporary body file that `commit` copies behind the header.
  */
 export class LoraFileWriter {
-  private readonly specs: TensorSpec[] = [];
   private readonly keys = new Set<string>();
   private readonly modules = new Set<string>();
   private readonly stats: WrittenLayerStats = { ranks: new Set(), alphas: new Set() };
@@ -47,18 +67,33 @@ export class LoraFileWriter {
     /** Destination path. */
     readonly path: string,
     private readonly opts: LoraWriterOptions,
-    private readonly body: import('node:fs/promises').FileHandle,
-    private readonly bodyPath: string,
+    private readonly sink: Sink,
     private readonly hash: import('node:crypto').Hash,
   ) {}
 
   /** Starts a LoRA file at `path` (Node only). */
-  static async create(path: string, opts: LoraWriterOptions): Promise<LoraFileWriter> {
-    const { open } = await import('node:fs/promises');
+  static async create(path: string, opts: LoraWriterOptions & { plan?: readonly LoraLayerPlan[] }): Promise<LoraFileWriter> {
     const { createHash } = await import('node:crypto');
+    const hash = createHash('sha256');
+    if (opts.plan) {
+      if (opts.plan.length === 0) throw new LoraFormatError(`${path}: no LoRA layers to write`);
+      const specs = opts.plan.flatMap((l) => formatLayerSpecs(l, opts.format, opts.dtype));
+      const stats = { ranks: new Set(opts.plan.map((l) => l.rank)), alphas: new Set(opts.plan.map((l) => l.alpha)) };
+      const header = encodeHeader(specs, outputMetadata(opts.format, opts.metadata ?? {}, stats, HASH_PLACEHOLDER));
+      const hashAt = opts.format === 'kohya' ? hashOffset(header) : -1;
+      const file = await openAtomicFile(path);
+      try {
+        await file.write(header);
+      } catch (error) {
+        await file.abort();
+        throw error;
+      }
+      return new LoraFileWriter(path, opts, { kind: 'direct', file, specs, plan: opts.plan, hashAt, next: 0 }, hash);
+    }
+    const { open } = await import('node:fs/promises');
     const bodyPath = `${path}.body-tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
     const body = await open(bodyPath, 'w+');
-    return new LoraFileWriter(path, opts, body, bodyPath, createHash('sha256'));
+    return new LoraFileWriter(path, opts, { kind: 'body', body, bodyPath, specs: [] }, hash);
   }
 
   /** Number of layers written so far. */
@@ -66,28 +101,50 @@ export class LoraFileWriter {
     return this.modules.size;
   }
 
-  /** Appends one layer (alpha folded as the format needs; factors may be raw bytes or tensors). */
+  /** Appends one layer (factors may be raw bytes or tensors). */
   async write(layer: LoraLayer<LoraFactor>): Promise<void> {
     if (this.done) throw new LoraFormatError(`${this.path}: write("${layer.module}") after commit/abort`);
     if (this.modules.has(layer.module)) throw new LoraFormatError(`${this.path}: module "${layer.module}" written twice`);
+    const sink = this.sink;
+    if (sink.kind === 'direct') {
+      const planned = sink.plan[this.modules.size];
+      if (!planned || planned.module !== layer.module || planned.alpha !== layer.alpha) {
+        throw new LoraFormatError(`${this.path}: expected layer ${planned ? `"${planned.module}" (alpha ${planned.alpha})` : 'none'} next, got "${layer.module}" (alpha ${layer.alpha})`);
+      }
+    }
     const tensors = await layerTensors(layer, this.opts, this.path);
-    for (const [key] of tensors) if (this.keys.has(key)) throw new LoraFormatError(`${this.path}: key "${key}" written twice`);
+    for (const [i, [key, t]] of tensors.entries()) {
+      if (this.keys.has(key)) throw new LoraFormatError(`${this.path}: key "${key}" written twice`);
+      if (sink.kind === 'direct') {
+        const spec = sink.specs[sink.next + i];
+        if (!spec || spec.name !== key || spec.dtype !== t.dtype || !sameShape(spec.shape, t.shape)) {
+          throw new LoraFormatError(`${this.path}: "${key}" ${t.dtype} [${t.shape}] does not match the planned ${spec ? `"${spec.name}" ${spec.dtype} [${spec.shape}]` : 'end of file'}`);
+        }
+      }
+    }
     this.modules.add(layer.module);
     this.stats.ranks.add(layer.rank);
     this.stats.alphas.add(layer.alpha);
     for (const [key, t] of tensors) {
       this.keys.add(key);
-      this.specs.push({ name: key, dtype: t.dtype, shape: t.shape });
       this.hash.update(t.bytes);
-      let done = 0;
-      while (done < t.bytes.byteLength) done += (await this.body.write(t.bytes, done, t.bytes.byteLength - done)).bytesWritten;
+      if (sink.kind === 'direct') {
+        await sink.file.write(t.bytes);
+        sink.next++;
+      } else {
+        sink.specs.push({ name: key, dtype: t.dtype, shape: t.shape });
+        let done = 0;
+        while (done < t.bytes.byteLength) done += (await sink.body.write(t.bytes, done, t.bytes.byteLength - done)).bytesWritten;
+      }
     }
   }
 
-  /** Writes header + body to `path` atomically and removes the temporary body. */
+  /** Finishes the file and renames it into place (a planned file must have received every planned layer). */
   async commit(): Promise<void> {
     if (this.done) throw new LoraFormatError(`${this.path}: commit after commit/abort`);
-    if (this.specs.length === 0) {
+    if (this.sink.kind === 'direct') return this.commitDirect(this.sink);
+    const sink = this.sink;
+    if (sink.specs.length === 0) {
       await this.abort();
       throw new LoraFormatError(`${this.path}: no LoRA layers to write`);
     }
@@ -95,11 +152,11 @@ export class LoraFileWriter {
     const metadata = outputMetadata(this.opts.format, this.opts.metadata ?? {}, this.stats, this.hash.digest('hex'));
     const out = await openAtomicFile(this.path);
     try {
-      await out.write(encodeHeader(this.specs, metadata));
-      const { size } = await this.body.stat();
+      await out.write(encodeHeader(sink.specs, metadata));
+      const { size } = await sink.body.stat();
       const buf = new Uint8Array(Math.min(COPY_CHUNK, Math.max(size, 1)));
       for (let at = 0; at < size; ) {
-        const { bytesRead } = await this.body.read(buf, 0, Math.min(buf.byteLength, size - at), at);
+        const { bytesRead } = await sink.body.read(buf, 0, Math.min(buf.byteLength, size - at), at);
         if (bytesRead === 0) throw new LoraFormatError(`${this.path}: temporary body ended at byte ${at} of ${size}`);
         await out.write(buf.subarray(0, bytesRead));
         at += bytesRead;
@@ -113,16 +170,41 @@ export class LoraFileWriter {
     }
   }
 
+  private async commitDirect(sink: Extract<Sink, { kind: 'direct' }>): Promise<void> {
+    if (sink.next !== sink.specs.length) {
+      await this.abort();
+      throw new LoraFormatError(`${this.path}: only ${this.modules.size} of ${sink.plan.length} planned layers were written (next: "${sink.plan[this.modules.size]?.module}")`);
+    }
+    this.done = true;
+    try {
+      if (sink.hashAt >= 0) {
+        const { open } = await import('node:fs/promises');
+        const h = await open(sink.file.tempPath, 'r+');
+        try {
+          await h.write(new TextEncoder().encode(this.hash.digest('hex')), 0, 64, sink.hashAt);
+        } finally {
+          await h.close();
+        }
+      }
+      await sink.file.commit();
+    } catch (error) {
+      await sink.file.abort();
+      throw error;
+    }
+  }
+
   /** Discards everything written (idempotent). */
   async abort(): Promise<void> {
     this.done = true;
-    await this.removeBody();
+    if (this.sink.kind === 'direct') await this.sink.file.abort();
+    else await this.removeBody();
   }
 
   private async removeBody(): Promise<void> {
+    if (this.sink.kind !== 'body') return;
     const { rm } = await import('node:fs/promises');
-    await this.body.close().catch(() => undefined);
-    await rm(this.bodyPath, { force: true });
+    await this.sink.body.close().catch(() => undefined);
+    await rm(this.sink.bodyPath, { force: true });
   }
 }
 

@@ -6,6 +6,7 @@ import { openLoraFile, type LoraFileReader, type OpenLoraOptions } from './lora-
 import { LoraFileWriter } from './lora-file-writer.js';
 import type { LoraFormat } from './lora-format.js';
 import type { LoraLayerInfo } from './lora-layer.js';
+import type { LoraLayerPlan } from './format-layer-tensors.js';
 import type { LoraProgressCallback } from './lora-progress.js';
 
 /** Options of a concatenation merge of LoRA files. */
@@ -28,6 +29,22 @@ export interface MergeLoraResult {
   readonly partial: readonly string[];
   /** Output rank per module. */
   readonly ranks: ReadonlyMap<string, number>;
+}
+
+/** Header facts of the concatenation of `parts` (as `concatLoraLayers` builds it). */
+function mergedPlan(parts: readonly LoraLayerInfo[], dtype: SafetensorsDType): LoraLayerPlan {
+  const first = parts[0];
+  const rank = parts.reduce((n, p) => n + p.rank, 0);
+  const conv = first.kind === 'conv';
+  return {
+    module: first.module,
+    resolved: first.resolved,
+    rank,
+    alpha: rank,
+    down: { dtype, shape: conv ? [rank, first.inFeatures, first.kernel[0], first.kernel[1]] : [rank, first.inFeatures] },
+    up: { dtype, shape: conv ? [first.outFeatures, rank, 1, 1] : [first.outFeatures, rank] },
+    ...(parts.some((p) => p.upBias) ? { upBias: { dtype, shape: [first.outFeatures] } } : {}),
+  };
 }
 
 function planModules(readers: readonly LoraFileReader[]): { order: string[]; partial: string[] } {
@@ -66,18 +83,19 @@ export async function mergeLoraFiles(inputs: readonly string[], output: string, 
   try {
     for (const file of inputs) readers.push(await openLoraFile(file, opts));
     const to = opts.to ?? readers[0].format;
-    const formats = new Set(readers.map((r) => r.format));
-    for (const r of readers) if (formats.size > 1 || to !== 'kohya') checkWritable(r.name, r.layers, formats.size > 1 && to === 'kohya' ? 'peft' : to);
+    const mixed = new Set(readers.map((r) => r.format)).size > 1;
+    for (const r of readers) checkWritable(r.name, r.layers, to, mixed ? 'merging files of different formats' : `converting to ${to}`);
     const { order, partial } = planModules(readers);
-    const firstDType = readers[0].layers[0].down.dtype;
-    const writer = await LoraFileWriter.create(output, { format: to, dtype: opts.dtype, metadata: { ...readers[0].metadata, ...opts.metadata } });
+    const dtype = opts.dtype ?? readers[0].layers[0].down.dtype;
+    const plan = order.map((module) => mergedPlan(readers.filter((r) => r.has(module)).map((r) => r.layer(module)), dtype));
+    const writer = await LoraFileWriter.create(output, { format: to, dtype: opts.dtype, metadata: { ...readers[0].metadata, ...opts.metadata }, plan });
     const ranks = new Map<string, number>();
     try {
       let done = 0;
       for (const module of order) {
         const parts = [];
         for (let i = 0; i < readers.length; i++) if (readers[i].has(module)) parts.push({ layer: await readers[i].readLayer(module), weight: weights[i] });
-        const merged = concatLoraLayers(parts, { dtype: opts.dtype ?? firstDType, where: `merge "${module}"` });
+        const merged = concatLoraLayers(parts, { dtype, where: `merge "${module}"` });
         ranks.set(module, merged.rank);
         await writer.write(merged);
         opts.onProgress?.({ done: ++done, total: order.length, module });

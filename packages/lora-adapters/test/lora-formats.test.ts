@@ -8,6 +8,8 @@ import {
   LORA_FORMATS,
   LoraFormatError,
   convertLoraFile,
+  LoraFileWriter,
+  transformLoraFile,
   loraKeyNames,
   openLoraFile,
   rawToF32,
@@ -138,6 +140,17 @@ describe('alpha folding and hashes', () => {
     const expected = createHash('sha256').update(bytes.subarray(8 + headerLen)).digest('hex');
     expect(r.metadata.sshs_model_hash).toBe(expected);
   });
+
+  it('the unplanned (body file) writer also stores sshs_model_hash = sha256 of the data', async () => {
+    const path = tmp('h-body.safetensors');
+    await writeLoraFile(path, syntheticLayers(qwenModules(1).slice(2, 4), { rank: 2, dtype: 'F32', seed: 8, alphaOf: (i) => i + 1 }), { format: 'kohya' });
+    const bytes = readFileSync(path);
+    const headerLen = Number(bytes.readBigUInt64LE(0));
+    const r = await openLoraFile(path);
+    expect(r.metadata.sshs_model_hash).toBe(createHash('sha256').update(bytes.subarray(8 + headerLen)).digest('hex'));
+    expect(r.metadata.ss_network_alpha).toBe('Dynamic');
+    await r.close();
+  });
 });
 
 describe('reading files written by other tools', () => {
@@ -175,6 +188,35 @@ describe('reading files written by other tools', () => {
       expect([r.format, r.layers[0].module, r.layers[0].inFeatures, r.layers[0].outFeatures]).toEqual([format, 'transformer_blocks.0.attn.to_q', 5, 6]);
       await r.close();
     }
+  });
+});
+
+describe('failures while writing leave nothing behind', () => {
+  it('a transform that fails half-way leaves no output and no temp file', async () => {
+    const sub = mkdtempSync(join(dir, 'mid-'));
+    const src = join(sub, 'in.safetensors');
+    await writeLoraFile(src, syntheticLayers(qwenModules(1).slice(1, 4), { rank: 2, dtype: 'F32', seed: 9 }), { format: 'kohya' });
+    let seen = 0;
+    const out = join(sub, 'out.safetensors');
+    await expect(
+      transformLoraFile(src, out, (l) => {
+        if (++seen === 2) throw new Error('boom');
+        return l;
+      }, { to: 'peft' }),
+    ).rejects.toThrow('boom');
+    expect(readdirSync(sub)).toEqual(['in.safetensors']);
+  });
+
+  it('a planned writer rejects a layer that differs from the plan and commits nothing', async () => {
+    const sub = mkdtempSync(join(dir, 'plan-'));
+    const layers = syntheticLayers(qwenModules(1).slice(1, 3), { rank: 2, dtype: 'F32', seed: 10 });
+    const out = join(sub, 'out.safetensors');
+    const plan = layers.map((l) => ({ ...l, down: { dtype: l.down.dtype, shape: l.down.shape }, up: { dtype: l.up.dtype, shape: l.up.shape } }));
+    const w = await LoraFileWriter.create(out, { format: 'comfy', plan });
+    await expect(w.write(layers[1])).rejects.toThrow(/expected layer "transformer_blocks\.0\.attn\.to_q" \(alpha 2\) next, got "transformer_blocks\.0\.attn\.to_k"/);
+    await w.write(layers[0]);
+    await expect(w.commit()).rejects.toThrow(/only 1 of 2 planned layers were written/);
+    expect(readdirSync(sub)).toEqual([]);
   });
 });
 
