@@ -74,9 +74,11 @@ for (const p of PEERS) {
   results.push({ id: p.id, ...(JSON.parse(line.slice(RESULT_PREFIX.length)) as PeerResult), loadBefore, loadAfter });
 }
 
-const gflops = (r: Collected, n: number, best = false): number | null => {
+const gflops = (r: Collected, n: number, by: 'median' | 'best' | 'cpu' = 'median'): number | null => {
   const t = r.sizes[String(n)];
-  return t ? (2 * n ** 3) / ((best ? t.minMs : t.medianMs) * 1e6) : null;
+  if (!t) return null;
+  const ms = by === 'best' ? t.minMs : by === 'cpu' ? t.cpuMedianMs : t.medianMs;
+  return ms ? (2 * n ** 3) / (ms * 1e6) : null;
 };
 const fmt = (v: number | null, digits = 1) => (v === null ? '-' : v.toFixed(digits));
 const ours = results.find((r) => r.id === `ours-${threads}t` && !r.error);
@@ -87,7 +89,10 @@ console.log(`\nf32 matmul GFLOP/s (median), ${cpus()[0]?.model ?? 'cpu'} x${avai
 console.log(markdownTable(header, rows));
 // On a shared machine the fastest run is the one least disturbed by other processes.
 console.log('\nbest run GFLOP/s\n');
-console.log(markdownTable(header, sizes.map((n) => [String(n), ...results.map((r) => fmt(gflops(r, n, true)))])));
+console.log(markdownTable(header, sizes.map((n) => [String(n), ...results.map((r) => fmt(gflops(r, n, 'best')))])));
+// Work per CPU-second of the whole process (threads that spin while waiting count too).
+console.log('\nGFLOP per CPU-second (median; steadier than wall time under other load)\n');
+console.log(markdownTable(header, sizes.map((n) => [String(n), ...results.map((r) => fmt(gflops(r, n, 'cpu')))])));
 if (ours) {
   const peers = results.filter((r) => r !== ours && !r.error);
   const ratioRows = sizes.map((n) => {

@@ -3,6 +3,12 @@ export interface Timing {
   medianMs: number;
   minMs: number;
   runs: number;
+  /**
+   * Median CPU time per run of the whole process (all its threads, spinning included). Other
+   * processes taking the cores away stretch wall time but not this, so work / CPU time is the
+   * steadier figure on a shared machine.
+   */
+  cpuMedianMs?: number;
 }
 
 /** How long to measure: warm-up calls, then at least `minRuns` and until `minTimeMs` has passed (capped at `maxRuns`). */
@@ -20,16 +26,23 @@ export async function measure(fn: () => unknown, opts: Partial<MeasureOptions> =
   const o = { ...DEFAULTS, ...opts };
   for (let i = 0; i < o.warmup; i++) await fn();
   const times: number[] = [];
+  const cpu: number[] = [];
   const start = performance.now();
   while (times.length < o.minRuns || (performance.now() - start < o.minTimeMs && times.length < o.maxRuns)) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await fn();
     times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  times.sort((a, b) => a - b);
-  const mid = times.length >> 1;
-  const medianMs = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
-  return { medianMs, minMs: times[0], runs: times.length };
+  return { medianMs: median(times), minMs: Math.min(...times), runs: times.length, cpuMedianMs: median(cpu) };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 /** Seeded values in [-1, 1), so peers multiply identical inputs. */
