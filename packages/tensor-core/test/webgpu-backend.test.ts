@@ -177,8 +177,9 @@ for (const device of gpuDevices) {
       }
     });
 
-    it('matmul over several tiles with transposes and a broadcast operand matches float64', async () => {
-      const [batch, m, n, k] = [3, 131, 70, 150];
+    // Ragged sizes take the bounds-checked scalar-load kernels; multiples of 4 the vec4 loads; multiples of the tile the unchecked kernels.
+    const matmulShapes = [[3, 131, 70, 150], [2, 36, 68, 40], [2, 128, 192, 64]];
+    it.each(matmulShapes)('matmul [%i x %i x %i, k %i] with transposes and a broadcast operand matches float64', async (batch, m, n, k) => {
       for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
         const a = Float32Array.from(randomValues(batch * m * k, 21));
         const b = Float32Array.from(randomValues(k * n, 22));
@@ -194,7 +195,7 @@ for (const device of gpuDevices) {
             }
           }
         }
-        // f32 accumulation over 150 terms of magnitude <= 1.2: ~150 * 6e-8 against the term scale (floor 1).
+        // f32 accumulation over <= 150 terms of magnitude <= 1.2: ~150 * 6e-8 against the term scale (floor 1).
         expect(maxRelError(out, expected, 1), `trans ${transA} ${transB}`).toBeLessThan(1e-5);
       }
     });

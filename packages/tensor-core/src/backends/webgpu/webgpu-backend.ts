@@ -12,7 +12,7 @@ import { copyKernel } from './kernels/copy.wgsl.js';
 import { fillKernel } from './kernels/fill.wgsl.js';
 import { gatherKernel } from './kernels/gather.wgsl.js';
 import { indexedSumKernel } from './kernels/indexed-sum.wgsl.js';
-import { MATMUL_TILE, matmulKernel } from './kernels/matmul.wgsl.js';
+import { matmulKernel, matmulTile, type MatmulConfig } from './kernels/matmul.wgsl.js';
 import { reduceRowsKernel, reduceWorkgroupKernel, ROW_PER_THREAD_MAX_INNER } from './kernels/reduce.wgsl.js';
 import { maxStridedRank, stridedParams } from './kernels/strided-index.wgsl.js';
 import { unaryKernel } from './kernels/unary.wgsl.js';
@@ -29,9 +29,11 @@ export interface WebGpuBackendOptions {
   maxDispatchesPerSubmit?: number;
   /** Cached IndexMap uploads kept (least recently used ones are dropped beyond this). */
   maxCachedIndexMaps?: number;
+  /** Matmul workgroup side (threads; each computes 4 x 4 outputs) and K depth per stage. */
+  matmulShape?: { wg: number; tileK: number };
 }
 
-const DEFAULTS = { maxDispatchesPerSubmit: 128, maxCachedIndexMaps: 256 } satisfies Required<WebGpuBackendOptions>;
+const DEFAULTS = { maxDispatchesPerSubmit: 128, maxCachedIndexMaps: 256, matmulShape: { wg: 16, tileK: 16 } } satisfies Required<WebGpuBackendOptions>;
 
 /** Counters of the backend's caches, for tests and benchmarks. */
 export interface WebGpuBackendStats {
@@ -217,10 +219,16 @@ export class WebGpuBackend implements Backend {
       this.run(fillKernel(), [p.batch * p.m * p.n, 0], [out.buffer], this.grid1d(p.batch * p.m * p.n));
       return out;
     }
-    const gx = Math.ceil(p.n / MATMUL_TILE);
-    const gy = Math.ceil(p.m / MATMUL_TILE);
-    if (gx > this.maxPerDim || gy > this.maxPerDim) throw new TensorError(`webgpu matmul: output ${p.m} x ${p.n} exceeds ${this.maxPerDim} tiles of ${MATMUL_TILE} per side`);
-    const kernel = matmulKernel(p.transA, p.transB);
+    // vec4 loads need the contiguous axis and the batch stride of the operand to be multiples of 4.
+    const vecA = (p.transA ? p.m : p.k) % 4 === 0 && p.aBatchStride % 4 === 0;
+    const vecB = (p.transB ? p.k : p.n) % 4 === 0 && p.bBatchStride % 4 === 0;
+    const tile = matmulTile({ ...this.opts.matmulShape });
+    const fit = vecA && vecB && p.m % tile === 0 && p.n % tile === 0 && p.k % this.opts.matmulShape.tileK === 0;
+    const config: MatmulConfig = { transA: p.transA, transB: p.transB, ...this.opts.matmulShape, vecA, vecB, fit };
+    const gx = Math.ceil(p.n / tile);
+    const gy = Math.ceil(p.m / tile);
+    if (gx > this.maxPerDim || gy > this.maxPerDim) throw new TensorError(`webgpu matmul: output ${p.m} x ${p.n} exceeds ${this.maxPerDim} tiles of ${tile} per side`);
+    const kernel = matmulKernel(config);
     for (let base = 0; base < p.batch; base += this.maxPerDim) {
       const count = Math.min(this.maxPerDim, p.batch - base);
       this.run(kernel, [p.m, p.n, p.k, p.aBatchStride, p.bBatchStride, base], [sa.buffer, sb.buffer, out.buffer], [gx, gy, count]);

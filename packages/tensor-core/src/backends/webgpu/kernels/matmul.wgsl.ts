@@ -1,41 +1,96 @@
 import type { KernelSource } from '../pipeline-cache.js';
 import { WGSL_PRELUDE } from './wgsl-prelude.js';
 
-/** Output tile of one workgroup (square) and the K depth staged per step. */
-export const MATMUL_TILE = 64;
-const TILE_K = 16;
-/** Threads per side of the workgroup; each computes a 4 x 4 block of outputs. */
-const THREADS = MATMUL_TILE / 4;
+/** Shape of the register-tiled matmul: threads per side, K depth per stage, vec4 global loads. */
+export interface MatmulConfig {
+  readonly transA: boolean;
+  readonly transB: boolean;
+  /** Threads per side of the (square) workgroup; each computes 4 x 4 outputs, so the tile is 4 * wg. */
+  readonly wg: number;
+  /** K depth staged in workgroup memory per step. */
+  readonly tileK: number;
+  /** Load A as vec4 along its contiguous axis (needs that axis and A's batch stride divisible by 4). */
+  readonly vecA: boolean;
+  /** Load B as vec4 along its contiguous axis (same condition). */
+  readonly vecB: boolean;
+  /** M, N are multiples of the tile and K of tileK: no bounds checks at all. */
+  readonly fit: boolean;
+}
+
+/** Output rows / columns per workgroup for a config. */
+export function matmulTile(c: Pick<MatmulConfig, 'wg'>): number {
+  return c.wg * 4;
+}
 
 /**
- * Register-tiled batched matmul: a 16 x 16 workgroup computes a 64 x 64 output tile, each thread
- * a 4 x 4 block held in four vec4 accumulators; A and B slices of depth 16 are staged in workgroup
- * memory (k-major, so the inner loop reads 4 contiguous rows / columns). Transposes are baked into
- * the key so the loads stay coalesced along whichever axis is contiguous in memory.
- * Params: [M, N, K, aBatchStride, bBatchStride, batchBase].
+ * Loads of one operand tile into workgroup memory laid out k-major as vec4 groups of 4 rows (A)
+ * or 4 columns (B): `tile` holds (k, i) at [k * tile / 4 + i / 4][i % 4]. `contiguousK` says the
+ * operand's K axis is contiguous in memory (A not transposed, B transposed).
  */
-export function matmulKernel(transA: boolean, transB: boolean): KernelSource {
-  const T = MATMUL_TILE;
-  const loads = (T * TILE_K) / (THREADS * THREADS);
-  const aLoad = transA
-    ? `let am = e % ${T}u; let ak = e / ${T}u; let gm = row0 + am; let gk = k0 + ak;
-      var av = 0.0; if (gm < M && gk < K) { av = A[aBase + gk * M + gm]; }`
-    : `let am = e / ${TILE_K}u; let ak = e % ${TILE_K}u; let gm = row0 + am; let gk = k0 + ak;
-      var av = 0.0; if (gm < M && gk < K) { av = A[aBase + gm * K + gk]; }`;
-  const bLoad = transB
-    ? `let bn = e / ${TILE_K}u; let bk = e % ${TILE_K}u; let gn = col0 + bn; let gkb = k0 + bk;
-      var bv = 0.0; if (gn < N && gkb < K) { bv = B[bBase + gn * K + gkb]; }`
-    : `let bn = e % ${T}u; let bk = e / ${T}u; let gn = col0 + bn; let gkb = k0 + bk;
-      var bv = 0.0; if (gn < N && gkb < K) { bv = B[bBase + gkb * N + gn]; }`;
+function tileLoad(name: 'A' | 'B', contiguousK: boolean, vec: boolean, fit: boolean, T: number, TK: number, threads: number, extent: string, other: string): string {
+  const guard = (cond: string) => (fit ? 'true' : cond);
+  const shared = `${name}s`;
+  const origin = name === 'A' ? 'row0' : 'col0';
+  const base = `${name.toLowerCase()}Base`;
+  const src = vec ? `${name}4` : name;
+  if (!vec) {
+    const count = (T * TK) / threads;
+    // Consecutive threads walk the contiguous axis so global reads coalesce.
+    const split = contiguousK
+      ? `let i = e / ${TK}u; let kk = e % ${TK}u;`
+      : `let i = e % ${T}u; let kk = e / ${T}u;`;
+    const addr = contiguousK ? `(${origin} + i) * K + k0 + kk` : `(k0 + kk) * ${other} + ${origin} + i`;
+    return `for (var l = 0u; l < ${count}u; l = l + 1u) {
+      let e = tid + l * ${threads}u;
+      ${split}
+      var v = 0.0;
+      if (${guard(`${origin} + i < ${extent} && k0 + kk < K`)}) { v = ${src}[${base} + ${addr}]; }
+      ${shared}[kk * ${T / 4}u + i / 4u][i % 4u] = v;
+    }`;
+  }
+  const count = (T * TK) / (4 * threads);
+  if (contiguousK) {
+    // 4 consecutive k of one row / column: scatter into 4 k-slices.
+    return `for (var l = 0u; l < ${count}u; l = l + 1u) {
+      let e = tid + l * ${threads}u;
+      let i = e / ${TK / 4}u; let kk = (e % ${TK / 4}u) * 4u;
+      var v = vec4<f32>(0.0);
+      if (${guard(`${origin} + i < ${extent} && k0 + kk < K`)}) { v = ${src}[(${base} + (${origin} + i) * K + k0 + kk) / 4u]; }
+      ${shared}[kk * ${T / 4}u + i / 4u][i % 4u] = v.x;
+      ${shared}[(kk + 1u) * ${T / 4}u + i / 4u][i % 4u] = v.y;
+      ${shared}[(kk + 2u) * ${T / 4}u + i / 4u][i % 4u] = v.z;
+      ${shared}[(kk + 3u) * ${T / 4}u + i / 4u][i % 4u] = v.w;
+    }`;
+  }
+  // 4 consecutive rows / columns at one k: one vec4 store.
+  return `for (var l = 0u; l < ${count}u; l = l + 1u) {
+      let e = tid + l * ${threads}u;
+      let i4 = e % ${T / 4}u; let kk = e / ${T / 4}u;
+      var v = vec4<f32>(0.0);
+      if (${guard(`${origin} + i4 * 4u < ${extent} && k0 + kk < K`)}) { v = ${src}[(${base} + (k0 + kk) * ${other} + ${origin} + i4 * 4u) / 4u]; }
+      ${shared}[kk * ${T / 4}u + i4] = v;
+    }`;
+}
+
+/**
+ * Register-tiled batched matmul: a wg x wg workgroup computes a 4wg x 4wg output tile, each thread
+ * a 4 x 4 block in four vec4 accumulators; K slices of A and B are staged in workgroup memory as
+ * vec4 groups so the inner loop does two vec4 loads per 16 multiply-adds. Transposes and vec4
+ * global loads are baked into the key. Params: [M, N, K, aBatchStride, bBatchStride, batchBase].
+ */
+export function matmulKernel(c: MatmulConfig): KernelSource {
+  const T = matmulTile(c);
+  const TK = c.tileK;
+  const threads = c.wg * c.wg;
   return {
-    key: `matmul:t${T}:${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}`,
+    key: `matmul:wg${c.wg}:k${TK}:${c.transA ? 'T' : 'N'}${c.transB ? 'T' : 'N'}:${c.vecA ? 'v' : 's'}${c.vecB ? 'v' : 's'}${c.fit ? ':fit' : ''}`,
     wgsl: () => `${WGSL_PRELUDE}
-@group(0) @binding(1) var<storage, read> A: array<f32>;
-@group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<storage, read_write> C: array<f32>;
-var<workgroup> As: array<f32, ${T * TILE_K}>;
-var<workgroup> Bs: array<f32, ${T * TILE_K}>;
-@compute @workgroup_size(${THREADS}, ${THREADS})
+@group(0) @binding(1) var<storage, read> ${c.vecA ? 'A4: array<vec4<f32>>' : 'A: array<f32>'};
+@group(0) @binding(2) var<storage, read> ${c.vecB ? 'B4: array<vec4<f32>>' : 'B: array<f32>'};
+@group(0) @binding(3) var<storage, read_write> C: array<${c.fit ? 'vec4<f32>' : 'f32'}>;
+var<workgroup> As: array<vec4<f32>, ${(T * TK) / 4}>;
+var<workgroup> Bs: array<vec4<f32>, ${(T * TK) / 4}>;
+@compute @workgroup_size(${c.wg}, ${c.wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let M = pu(0u);
   let N = pu(1u);
@@ -45,42 +100,39 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let bBase = batch * pu(4u);
   let row0 = wid.y * ${T}u;
   let col0 = wid.x * ${T}u;
-  let tid = lid.y * ${THREADS}u + lid.x;
+  let tid = lid.y * ${c.wg}u + lid.x;
   var c0 = vec4<f32>(0.0);
   var c1 = vec4<f32>(0.0);
   var c2 = vec4<f32>(0.0);
   var c3 = vec4<f32>(0.0);
-  for (var k0 = 0u; k0 < K; k0 = k0 + ${TILE_K}u) {
-    for (var l = 0u; l < ${loads}u; l = l + 1u) {
-      let e = tid + l * ${THREADS * THREADS}u;
-      ${aLoad}
-      As[ak * ${T}u + am] = av;
-      ${bLoad}
-      Bs[bk * ${T}u + bn] = bv;
-    }
+  for (var k0 = 0u; k0 < K; k0 = k0 + ${TK}u) {
+    ${tileLoad('A', !c.transA, c.vecA, c.fit, T, TK, threads, 'M', 'M')}
+    ${tileLoad('B', c.transB, c.vecB, c.fit, T, TK, threads, 'N', 'N')}
     workgroupBarrier();
-    for (var kk = 0u; kk < ${TILE_K}u; kk = kk + 1u) {
-      let ao = kk * ${T}u + lid.y * 4u;
-      let bo = kk * ${T}u + lid.x * 4u;
-      let b = vec4<f32>(Bs[bo], Bs[bo + 1u], Bs[bo + 2u], Bs[bo + 3u]);
-      c0 = c0 + As[ao] * b;
-      c1 = c1 + As[ao + 1u] * b;
-      c2 = c2 + As[ao + 2u] * b;
-      c3 = c3 + As[ao + 3u] * b;
+    for (var kk = 0u; kk < ${TK}u; kk = kk + 1u) {
+      let a = As[kk * ${T / 4}u + lid.y];
+      let b = Bs[kk * ${T / 4}u + lid.x];
+      c0 = c0 + a.x * b;
+      c1 = c1 + a.y * b;
+      c2 = c2 + a.z * b;
+      c3 = c3 + a.w * b;
     }
     workgroupBarrier();
   }
   let r = row0 + lid.y * 4u;
   let c = col0 + lid.x * 4u;
   let cBase = batch * M * N;
-  let rows = array<vec4<f32>, 4>(c0, c1, c2, c3);
+  ${c.fit ? `C[(cBase + r * N + c) / 4u] = c0;
+  C[(cBase + (r + 1u) * N + c) / 4u] = c1;
+  C[(cBase + (r + 2u) * N + c) / 4u] = c2;
+  C[(cBase + (r + 3u) * N + c) / 4u] = c3;` : `let rows = array<vec4<f32>, 4>(c0, c1, c2, c3);
   for (var i = 0u; i < 4u; i = i + 1u) {
     if (r + i < M) {
       for (var j = 0u; j < 4u; j = j + 1u) {
         if (c + j < N) { C[cBase + (r + i) * N + c + j] = rows[i][j]; }
       }
     }
-  }
+  }`}
 }
 `,
   };

@@ -1,0 +1,69 @@
+/**
+ * f32 matmul on WebGPU: ours against @tensorflow/tfjs-backend-webgpu, both on Dawn's adapter
+ * (lavapipe here), each in its own process; figures are medians after warm-up, result read back.
+ *
+ *   node --conditions=development --import tsx tools/bench/webgpu/matmul.ts [--sizes 256,512,1024]
+ *
+ * Prints a table with the ratio and writes bench-results/webgpu-matmul-<time>.json.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RESULT_PREFIX, type PeerResult } from '../cpu-kernels/measure.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '..', '..', '..');
+const sizesArg = process.argv.includes('--sizes') ? process.argv[process.argv.indexOf('--sizes') + 1] : '256,512,1024';
+const sizes = sizesArg.split(',').map(Number);
+
+interface Collected extends PeerResult {
+  loadBefore: number;
+  loadAfter: number;
+  error?: string;
+}
+
+const results: Collected[] = [];
+for (const script of ['peer-ours-webgpu.ts', 'peer-tfjs-webgpu.ts']) {
+  const loadBefore = loadavg()[0];
+  process.stderr.write(`running ${script} (load ${loadBefore.toFixed(2)})...\n`);
+  const r = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', join(here, script), '--sizes', sizesArg], { cwd: repo, encoding: 'utf8', timeout: 30 * 60_000, maxBuffer: 64 << 20 });
+  const line = r.stdout?.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+  const loadAfter = loadavg()[0];
+  if (!line) {
+    const why = r.error ? String(r.error) : `exit ${r.status}: ${(r.stderr ?? '').trim().split('\n').filter((l) => !l.startsWith('Warning:')).slice(-3).join(' | ').slice(0, 400)}`;
+    results.push({ peer: script.replace(/^peer-|\.ts$/g, ''), sizes: {}, loadBefore, loadAfter, error: why });
+    continue;
+  }
+  results.push({ ...(JSON.parse(line.slice(RESULT_PREFIX.length)) as PeerResult), loadBefore, loadAfter });
+}
+
+const gflops = (r: Collected, n: number): number | null => {
+  const t = r.sizes[String(n)];
+  return t ? (2 * n ** 3) / (t.medianMs * 1e6) : null;
+};
+const fmt = (v: number | null) => (v === null ? '-' : v.toFixed(2));
+const [ours, tfjs] = results;
+const rows = sizes.map((n) => {
+  const a = gflops(ours, n);
+  const b = gflops(tfjs, n);
+  return [String(n), fmt(a), fmt(b), a !== null && b !== null ? `${(a / b).toFixed(2)}x` : '-'];
+});
+console.log(`\nf32 matmul on WebGPU, GFLOP/s (median, result read back), ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}\n`);
+console.log(markdownTable(['size', ours.peer, tfjs.peer, 'ours / tfjs'], rows));
+for (const r of results) console.log(`- ${r.peer}: ${r.error ? `not measured: ${r.error}` : (r.note ?? '')} (1-min load ${r.loadBefore.toFixed(2)} -> ${r.loadAfter.toFixed(2)})`);
+
+const outDir = join(repo, 'bench-results');
+if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
+const file = join(outDir, `webgpu-matmul-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+const json = { benchmark: 'webgpu-matmul-f32', date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: availableParallelism(), node: process.version, sizes, results };
+writeFileSync(`${file}.tmp`, `${JSON.stringify(json, null, 2)}\n`);
+renameSync(`${file}.tmp`, file);
+console.log(`\nwrote ${file}`);
+
+function markdownTable(head: string[], body: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(widths[i])).join(' | ')} |`;
+  return [line(head), `| ${widths.map((w) => '-'.repeat(w - 1) + ':').join(' | ')} |`, ...body.map(line)].join('\n');
+}
