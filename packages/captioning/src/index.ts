@@ -29,3 +29,5 @@ export type { RandomSource, CaptionDropoutOptions } from './caption-dropout.js';
 export { captionDropout } from './caption-dropout.js';
 export type { TagShuffleOptions } from './tag-shuffle.js';
 export { shuffleTags } from './tag-shuffle.js';
+export type { TrainingCaptionOptions } from './training-caption.js';
+export { prepareTrainingCaption } from './training-caption.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '@loraflow/datasets';
-import { captionDropout, shuffleTags } from '@loraflow/captioning';
+import { captionDropout, prepareTrainingCaption, shuffleTags } from '@loraflow/captioning';
 
 describe('captionDropout', () => {
   it('drops at the requested rate (binomial bound) to empty or to the trigger', () => {
@@ -48,5 +48,31 @@ describe('shuffleTags', () => {
       for (const t of out) expect(caption.split(', ')).toContain(t);
     }
     expect(shuffleTags(caption, { keepTokens: 1, tagDropout: 1 }, rng)).toBe('mybg');
+  });
+});
+
+describe('prepareTrainingCaption', () => {
+  const never = { next: () => 0.99 };
+  const always = { next: () => 0 };
+
+  it('adds trigger, prefix and suffix once, and fills missing captions with the default', () => {
+    expect(prepareTrainingCaption('a desert', { trigger: 'mybg', prefix: 'best', suffix: 'game art' }, never)).toBe('best, mybg, a desert, game art');
+    expect(prepareTrainingCaption(undefined, { trigger: 'mybg', defaultCaption: 'a scene' }, never)).toBe('mybg, a scene');
+    expect(prepareTrainingCaption('mybg, a desert', { trigger: 'mybg' }, never)).toBe('mybg, a desert');
+  });
+
+  it('drops the whole caption to empty or to the trigger', () => {
+    expect(prepareTrainingCaption('a desert', { trigger: 'mybg', dropoutRate: 0.5 }, always)).toBe('');
+    expect(prepareTrainingCaption('a desert', { trigger: 'mybg', dropoutRate: 0.5, dropoutMode: 'trigger' }, always)).toBe('mybg');
+  });
+
+  it('shuffles after the kept leading tags and drops unkept tags with tag dropout', () => {
+    const rng = new SeededRandom(8);
+    for (let i = 0; i < 20; i++) {
+      const out = prepareTrainingCaption('dunes, cacti, sun, mesas', { trigger: 'mybg', shuffle: true, keepTokens: 1 }, rng).split(', ');
+      expect(out[0]).toBe('mybg');
+      expect([...out].sort()).toEqual(['cacti', 'dunes', 'mesas', 'mybg', 'sun']);
+    }
+    expect(prepareTrainingCaption('dunes, cacti, sun', { trigger: 'mybg', tagDropout: 0.5, keepTokens: 1 }, always)).toBe('mybg');
   });
 });
