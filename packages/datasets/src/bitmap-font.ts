@@ -15,8 +15,9 @@ const GLYPHS: Record<string, string> = {
   '@': '.#.#.####.#..##', '[': '##.#..#..#..##.', ']': '.##..#..#..#.##', '*': '...#.#.#.#.#...', ' ': '...............',
 };
 
-/** Glyph width and height in font pixels (plus one pixel of spacing after each glyph). */
+/** Glyph width in font pixels (one more pixel of spacing follows each glyph). */
 export const FONT_GLYPH_WIDTH = 3;
+/** Glyph height in font pixels. */
 export const FONT_GLYPH_HEIGHT = 5;
 
 /** Whether font pixel (gx, gy) of a character is ink; unknown characters print as '?'. */
