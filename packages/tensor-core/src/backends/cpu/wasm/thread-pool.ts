@@ -139,18 +139,22 @@ async function startWorker(init: WorkerInit): Promise<WorkerHandle> {
   }
   const url = URL.createObjectURL(new Blob([src], { type: 'text/javascript' }));
   const w = new Worker(url);
-  URL.revokeObjectURL(url);
-  await new Promise<void>((resolve, reject) => {
-    w.onmessage = () => resolve();
-    w.onerror = (e) => reject(new WasmKernelError(`wasm kernel worker failed to start: ${e.message}`));
-    w.postMessage(init);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      w.onmessage = () => resolve();
+      w.onerror = (e) => reject(new WasmKernelError(`wasm kernel worker failed to start: ${e.message}`));
+      w.postMessage(init);
+    });
+  } finally {
+    URL.revokeObjectURL(url);
+  }
   return { terminate: () => w.terminate() };
 }
 
 /** Atomics.wait throws on a browser's main thread; there the caller polls instead. */
 function callerCanBlock(memory: WebAssembly.Memory): boolean {
-  if (!(memory.buffer instanceof SharedArrayBuffer)) return false;
+  // SharedArrayBuffer is not even defined on pages that are not cross-origin isolated.
+  if (typeof SharedArrayBuffer === 'undefined' || !(memory.buffer instanceof SharedArrayBuffer)) return false;
   try {
     Atomics.wait(new Int32Array(memory.buffer, 0, 1), 0, 1, 0);
     return true;
