@@ -27,9 +27,13 @@ export interface AttentionParams {
 /** Index of the attention phases in the pool's phase function list. */
 export const ATTENTION_PHASES = ['attn_pack', 'attn_compute'] as const;
 
-/** Query rows / keys per block: the score block (64 x 64 floats) and O block stay in L1/L2. */
-const BR = 64;
-const BC = 64;
+/**
+ * Query rows / keys per block (BR a multiple of 8, BC of 4). The score block S^T (BC x BR) and
+ * the O block (BR x headDim) stay in L1/L2; 32 x 128 measured ~10% faster than 64 x 64 in CPU
+ * time per FLOP here (fewer O rescales per key), within noise of 16 x 128 and 128 x 32.
+ */
+const BR = 32;
+const BC = 128;
 
 /** Runs fused attention through the wasm kernels; see AttentionParams. */
 export function runAttention(
