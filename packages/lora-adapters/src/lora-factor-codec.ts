@@ -1,8 +1,6 @@
 import {
   Tensor,
-  bf16BitsToF32,
   f16BitsToF32,
-  f32ToBf16Bits,
   f32ToF16Bits,
   safetensorsDTypeOf,
   tensorFromStorage,
@@ -35,12 +33,18 @@ export function rawToF32(raw: RawTensor, where = 'tensor'): Float32Array {
       return new Float32Array(aligned(raw.bytes, 4), off(raw.bytes, 4), n);
     case 'F64':
       return Float32Array.from(new Float64Array(aligned(raw.bytes, 8), off(raw.bytes, 8), n));
-    case 'F16':
     case 'BF16': {
+      // bf16 is the top half of an f32: widen by shifting into a u32 view (no per-element call).
       const bits = new Uint16Array(aligned(raw.bytes, 2), off(raw.bytes, 2), n);
       const out = new Float32Array(n);
-      const decode = raw.dtype === 'F16' ? f16BitsToF32 : bf16BitsToF32;
-      for (let i = 0; i < n; i++) out[i] = decode(bits[i]);
+      const wide = new Uint32Array(out.buffer);
+      for (let i = 0; i < n; i++) wide[i] = bits[i] << 16;
+      return out;
+    }
+    case 'F16': {
+      const bits = new Uint16Array(aligned(raw.bytes, 2), off(raw.bytes, 2), n);
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i++) out[i] = f16BitsToF32(bits[i]);
       return out;
     }
     default:
@@ -59,11 +63,20 @@ export function f32ToRaw(values: Float32Array, shape: readonly number[], dtype: 
     case 'F64':
       bytes = new Uint8Array(Float64Array.from(values).buffer);
       break;
-    case 'F16':
     case 'BF16': {
+      // Round to nearest even on the u32 pattern; NaNs keep a quiet-NaN payload.
+      const wide = new Uint32Array(values.buffer, values.byteOffset, n);
       const bits = new Uint16Array(n);
-      const encode = dtype === 'F16' ? f32ToF16Bits : f32ToBf16Bits;
-      for (let i = 0; i < n; i++) bits[i] = encode(values[i]);
+      for (let i = 0; i < n; i++) {
+        const u = wide[i];
+        bits[i] = (u & 0x7fffffff) > 0x7f800000 ? (u >>> 16) | 0x40 : (u + 0x7fff + ((u >>> 16) & 1)) >>> 16;
+      }
+      bytes = new Uint8Array(bits.buffer);
+      break;
+    }
+    case 'F16': {
+      const bits = new Uint16Array(n);
+      for (let i = 0; i < n; i++) bits[i] = f32ToF16Bits(values[i]);
       bytes = new Uint8Array(bits.buffer);
       break;
     }
