@@ -1,5 +1,5 @@
 import {
-  classifyColors, colorStatistics, decodeImage, fitColorClassifier, listSceneThemes, renderScene, SCENE_CAPTION_PREFIX, sceneSidecarPath,
+  classifyColors, colorStatistics, decodeImage, fitSceneThemeClassifier, listSceneThemes, SCENE_CAPTION_PREFIX, sceneSidecarPath,
   type ColorClassifier, type SceneMetadata,
 } from '@loraflow/datasets';
 import type { Captioner } from './captioner.js';
@@ -26,8 +26,7 @@ async function readSidecar(file: string | undefined): Promise<SceneMetadata | un
 let defaultClassifier: ColorClassifier | undefined;
 
 function sceneClassifier(): ColorClassifier {
-  defaultClassifier ??= fitColorClassifier(listSceneThemes().flatMap(({ id }) =>
-    Array.from({ length: 6 }, (_, seed) => ({ label: id, image: renderScene({ theme: id, seed, width: 64, height: 64 }).image }))));
+  defaultClassifier ??= fitSceneThemeClassifier({ seeds: 6, size: 64 });
   return defaultClassifier;
 }
 

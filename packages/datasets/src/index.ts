@@ -38,3 +38,5 @@ export type { GenerateScenesOptions } from './scene/generate-scenes.js';
 export { generateSceneDataset, sceneSidecarPath, SCENE_SIDECAR_SUFFIX } from './scene/generate-scenes.js';
 export type { TrainingBatchOptions, TrainingBatch } from './training-batch.js';
 export { readItemSizes, loadTrainingBatch } from './training-batch.js';
+export type { SceneClassifierOptions } from './scene/scene-classifier.js';
+export { fitSceneThemeClassifier } from './scene/scene-classifier.js';

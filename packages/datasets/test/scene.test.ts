@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  classifyColors, fitColorClassifier, generateSceneDataset, listSceneThemes, loadDatasetFolder, readImage, renderScene,
+  classifyColors, fitColorClassifier, fitSceneThemeClassifier, generateSceneDataset, listSceneThemes, loadDatasetFolder, readImage, renderScene,
   resizeImage, SCENE_CAPTION_PREFIX, sceneSidecarPath,
 } from '@loraflow/datasets';
 
@@ -62,6 +62,13 @@ describe('procedural scenes', () => {
       }
     }
     expect(correct / total, confusions.join(' ')).toBeGreaterThanOrEqual(0.97);
+  });
+
+  it('fitSceneThemeClassifier names the theme of unseen scenes, restricted to the themes it was given', () => {
+    const two = fitSceneThemeClassifier({ themes: ['desert', 'underwater'], seeds: 4 });
+    expect(two.labels).toEqual(['desert', 'underwater']);
+    expect(classifyColors(two, renderScene({ theme: 'desert', seed: 77, width: 80, height: 60 }).image).label).toBe('desert');
+    expect(classifyColors(two, renderScene({ theme: 'underwater', seed: 78, width: 80, height: 60 }).image).label).toBe('underwater');
   });
 
   it('rejects an unknown theme and a bad size with the expected values', () => {
