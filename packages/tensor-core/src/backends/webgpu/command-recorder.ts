@@ -63,13 +63,13 @@ export class CommandRecorder {
   /** Records one compute dispatch. Params are u32 words; write i32/f32 through their bit patterns. */
   dispatch(spec: DispatchSpec): void {
     if (this.slot === this.maxDispatchesPerSubmit) this.submit();
-    const pipeline = this.pipelines.get(spec.kernel);
+    const { pipeline, layout } = this.pipelines.get(spec.kernel);
     const base = this.slot * PARAM_WORDS;
     const words = this.paramWords;
     for (let i = 0; i < spec.params.length; i++) words[base + i] = spec.params[i];
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.paramBuffer, offset: this.slot * PARAM_BYTES, size: PARAM_BYTES } }];
     for (let i = 0; i < spec.buffers.length; i++) entries.push({ binding: i + 1, resource: { buffer: spec.buffers[i] } });
-    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const bindGroup = this.device.createBindGroup({ layout, entries });
     if (!this.pass) this.pass = this.commandEncoder().beginComputePass();
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, bindGroup);

@@ -15,15 +15,21 @@ export interface PipelineCacheStats {
   misses: number;
 }
 
+/** A compiled kernel with its bind group layout (fetched once: getBindGroupLayout allocates). */
+export interface CachedPipeline {
+  readonly pipeline: GPUComputePipeline;
+  readonly layout: GPUBindGroupLayout;
+}
+
 /** Compiles each kernel once per key and hands back the cached compute pipeline afterwards. */
 export class PipelineCache {
-  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly pipelines = new Map<string, CachedPipeline>();
   private hits = 0;
   private misses = 0;
 
   constructor(private readonly device: GPUDevice) {}
 
-  get(kernel: KernelSource): GPUComputePipeline {
+  get(kernel: KernelSource): CachedPipeline {
     const cached = this.pipelines.get(kernel.key);
     if (cached) {
       this.hits++;
@@ -38,8 +44,9 @@ export class PipelineCache {
     } catch (error) {
       throw new TensorError(`webgpu: compiling kernel "${kernel.key}" failed: ${(error as Error).message}`);
     }
-    this.pipelines.set(kernel.key, pipeline);
-    return pipeline;
+    const entry = { pipeline, layout: pipeline.getBindGroupLayout(0) };
+    this.pipelines.set(kernel.key, entry);
+    return entry;
   }
 
   stats(): PipelineCacheStats {

@@ -6,6 +6,7 @@ import { CommandRecorder, type RecorderStats } from './command-recorder.js';
 import { dispatchGrid } from './dispatch-grid.js';
 import { BufferUsage, MAP_MODE_READ } from './gpu-flags.js';
 import { WebGpuStorage } from './gpu-storage.js';
+import { ATTENTION_KEYS, ATTENTION_ROWS, attentionKernel } from './kernels/attention.wgsl.js';
 import { binaryKernel } from './kernels/binary.wgsl.js';
 import { castKernel } from './kernels/cast.wgsl.js';
 import { copyKernel } from './kernels/copy.wgsl.js';
@@ -34,6 +35,25 @@ export interface WebGpuBackendOptions {
 }
 
 const DEFAULTS = { maxDispatchesPerSubmit: 128, maxCachedIndexMaps: 256, matmulShape: { wg: 16, tileK: 16 } } satisfies Required<WebGpuBackendOptions>;
+
+/**
+ * Fused attention over contiguous q [batch, lq, d], k [batch', lk, d], v [batch', lk, dv]
+ * (k / v / mask batch strides of 0 broadcast), giving [batch, lq, dv].
+ */
+export interface FusedAttentionParams {
+  readonly batch: number;
+  readonly lq: number;
+  readonly lk: number;
+  readonly d: number;
+  readonly dv: number;
+  readonly scale: number;
+  /** Key j is visible to query i only when j <= i. */
+  readonly causal: boolean;
+  readonly kBatchStride: number;
+  readonly vBatchStride: number;
+  /** Batch stride of the optional additive [lq, lk] mask. */
+  readonly maskBatchStride: number;
+}
 
 /** Counters of the backend's caches, for tests and benchmarks. */
 export interface WebGpuBackendStats {
@@ -291,6 +311,33 @@ export class WebGpuBackend implements Backend {
       old.colIdx.destroy();
     }
     return entry;
+  }
+
+  /**
+   * softmax(q k^T * scale + mask) v in one kernel, without materialising the score matrix.
+   * `mask` is an optional additive f32 [lq, lk] storage per batch. Not part of the Backend
+   * interface: the op layer may use it when present (head dims up to 256).
+   */
+  attention(q: Storage, k: Storage, v: Storage, mask: Storage | null, p: FusedAttentionParams): Storage {
+    this.check('attention');
+    const sq = gpu(q, 'attention');
+    const sk = gpu(k, 'attention');
+    const sv = gpu(v, 'attention');
+    const sm = mask ? gpu(mask, 'attention') : null;
+    const shared = ATTENTION_KEYS * (p.d + p.dv) * 4;
+    if (p.d > 256 || p.dv > 256 || shared > this.device.limits.maxComputeWorkgroupStorageSize) {
+      throw new TensorError(`webgpu attention: head dims d=${p.d}, dv=${p.dv} need ${shared} bytes of workgroup memory (limit ${this.device.limits.maxComputeWorkgroupStorageSize}, dims <= 256)`);
+    }
+    const n = p.batch * p.lq * p.dv;
+    const out = this.alloc(n, 'f32');
+    if (n === 0) return out;
+    const qBlocks = Math.ceil(p.lq / ATTENTION_ROWS);
+    const scale = new Float32Array([p.scale]);
+    const params = [p.batch, p.lq, p.lk, new Uint32Array(scale.buffer)[0], p.kBatchStride, p.vBatchStride, p.maskBatchStride, p.causal ? 1 : 0, qBlocks];
+    const buffers = [sq.buffer, sk.buffer, sv.buffer, out.buffer];
+    if (sm) buffers.push(sm.buffer);
+    this.run(attentionKernel(p.d, p.dv, sm !== null), params, buffers, dispatchGrid(p.batch * qBlocks, this.maxPerDim));
+    return out;
   }
 
   gather(src: Storage, index: Storage, outer: number, axisLen: number, inner: number): Storage {
