@@ -82,6 +82,10 @@ export async function captionDataset(root: string, options: CaptionDatasetOption
     } else pending.push(item);
   }
   o.onEvent({ type: 'start', total: items.length, pending: pending.length });
+  // An authentication failure (401/403) will repeat for every image, so the rest of the run stops at once.
+  const stop = new AbortController();
+  let stopReason = '';
+  const runSignal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
   const fail = (path: string, reason: string) => {
     summary.failed.push({ path, reason });
     o.onEvent({ type: 'done', path, status: 'failed', reason });
@@ -94,24 +98,30 @@ export async function captionDataset(root: string, options: CaptionDatasetOption
       o.onEvent({ type: 'done', path, status: 'planned' });
       return;
     }
-    if (o.signal?.aborted) return fail(path, 'cancelled');
+    if (runSignal.aborted) return fail(path, stopReason || 'cancelled');
     try {
       const image = await loadCaptionImage(item.imagePath, path, o.maxImageSide);
       const caption = await withRetries(async () => {
-        const signals = [AbortSignal.timeout(o.timeoutMs), ...(o.signal ? [o.signal] : [])];
+        const signals = [AbortSignal.timeout(o.timeoutMs), runSignal];
         const raw = await o.captioner.caption({ image, prompt, signal: AbortSignal.any(signals) });
         const cleaned = cleanCaption(raw, { maxLength: o.maxLength });
         if (!cleaned) throw new CaptioningError(`${path}: caption is empty after removing preambles and quotes`, { retryable: true });
         return insertTrigger(cleaned, o.trigger);
       }, {
-        retries: o.retries, baseDelayMs: o.baseDelayMs, maxDelayMs: o.maxDelayMs, signal: o.signal,
+        retries: o.retries, baseDelayMs: o.baseDelayMs, maxDelayMs: o.maxDelayMs, signal: runSignal,
         onRetry: (e, attempt, delayMs) => o.onEvent({ type: 'retry', path, attempt, delayMs, reason: e.message }),
       });
       await writeCaptionFile(item.captionPath, caption);
       summary.captioned.push({ path, caption });
       o.onEvent({ type: 'done', path, status: 'captioned', caption });
     } catch (error) {
-      fail(path, o.signal?.aborted ? 'cancelled' : (error as Error).message);
+      const e = error as CaptioningError;
+      if (!runSignal.aborted && (e.status === 401 || e.status === 403)) {
+        stopReason = `not attempted: ${e.message}`;
+        stop.abort(new CaptioningError(stopReason));
+        return fail(path, e.message);
+      }
+      fail(path, runSignal.aborted ? stopReason || 'cancelled' : e.message);
     }
   });
   const order = (a: { path: string }, b: { path: string }) => a.path.localeCompare(b.path);

@@ -165,3 +165,27 @@ describe('captionDataset cancellation', () => {
     expect(await readFile(join(dir, paths[0].replace(/\.png$/, '.txt')), 'utf8')).toContain(hashes.get(paths[0])!);
   });
 });
+
+describe('captionDataset authentication failures', () => {
+  it('stops the run at the first 401 instead of failing every image against the server', async () => {
+    const { dir } = await uncaptionedScenes(8);
+    let calls = 0;
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => {
+      calls++;
+      req.resume();
+      req.on('end', () => res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'Incorrect API key provided' } })));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`;
+      const summary = await captionDataset(dir, { captioner: captionerFor('openai', url), concurrency: 1, ...FAST });
+      expect(calls).toBe(1);
+      expect(summary.failed).toHaveLength(8);
+      expect(summary.failed[0].reason).toMatch(/HTTP 401.*Incorrect API key/);
+      for (const f of summary.failed.slice(1)) expect(f.reason).toMatch(/^not attempted: .*HTTP 401/);
+    } finally {
+      server.close();
+    }
+  });
+});
