@@ -102,8 +102,15 @@ export async function captionDataset(root: string, options: CaptionDatasetOption
     try {
       const image = await loadCaptionImage(item.imagePath, path, o.maxImageSide);
       const caption = await withRetries(async () => {
-        const signals = [AbortSignal.timeout(o.timeoutMs), runSignal];
-        const raw = await o.captioner.caption({ image, prompt, signal: AbortSignal.any(signals) });
+        // A DOMException named TimeoutError marks the abort as a retryable timeout and says how long we waited.
+        const timeout = new AbortController();
+        const timer = setTimeout(() => timeout.abort(new DOMException(`timed out after ${o.timeoutMs} ms`, 'TimeoutError')), o.timeoutMs);
+        let raw: string;
+        try {
+          raw = await o.captioner.caption({ image, prompt, signal: AbortSignal.any([timeout.signal, runSignal]) });
+        } finally {
+          clearTimeout(timer);
+        }
         const cleaned = cleanCaption(raw, { maxLength: o.maxLength });
         if (!cleaned) throw new CaptioningError(`${path}: caption is empty after removing preambles and quotes`, { retryable: true });
         return insertTrigger(cleaned, o.trigger);

@@ -43,6 +43,8 @@ describe.each(['openai', 'gemini', 'ollama'] as const)('captionDataset over %s',
       expect(text).toBe(insertTrigger(fakeCaption(hashes.get(path)!), TRIGGER));
       expect(text.startsWith(`${TRIGGER}, a calm side view`)).toBe(true);
     }
+    const reasons = events.filter((e) => e.type === 'retry').map((e) => (e as { reason: string }).reason);
+    expect(reasons.some((r) => /timed out after 400 ms/.test(r))).toBe(true);
     const retried = events.filter((e) => e.type === 'retry').map((e) => (e as { path: string }).path).sort();
     expect(retried).toEqual(paths.slice(0, 6).sort());
     expect(await leftoverTempFiles(dir)).toEqual([]);
