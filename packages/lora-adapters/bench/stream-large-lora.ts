@@ -48,10 +48,11 @@ async function child(op: string, a: string, b: string): Promise<void> {
   else if (op === 'convert') await convertLoraFile(a, b, { to: 'peft' });
   else if (op === 'scale') await scaleLoraFile(a, b, 0.8);
   else if (op === 'inspect') await inspectLoraFile(a);
-  process.stdout.write(JSON.stringify({ maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
+  const ru = process.resourceUsage();
+  process.stdout.write(JSON.stringify({ maxRssMiB: ru.maxRSS / 1024, cpuSeconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6 }));
 }
 
-function measure(op: string, a: string, b = ''): { seconds: number; maxRssMiB: number } {
+function measure(op: string, a: string, b = ''): { seconds: number; maxRssMiB: number; cpuSeconds: number } {
   const t = performance.now();
   const out = execFileSync(process.execPath, [...process.execArgv, self, op, a, b], { encoding: 'utf8' });
   return { seconds: (performance.now() - t) / 1000, ...JSON.parse(out) };
@@ -68,10 +69,10 @@ if (process.argv[2]) {
     const gen = measure('generate', kohya);
     const size = statSync(kohya).size;
     console.log(`rank ${rank}, 846 layers, bf16: ${(size / 2 ** 30).toFixed(2)} GiB (${size} bytes)`);
-    console.log(`generate (stream write):   ${gen.seconds.toFixed(1)} s, peak RSS ${gen.maxRssMiB.toFixed(0)} MiB`);
+    console.log(`generate (stream write):   ${gen.seconds.toFixed(1)} s wall, ${gen.cpuSeconds.toFixed(1)} s CPU, peak RSS ${gen.maxRssMiB.toFixed(0)} MiB`);
     for (const [op, out] of [['convert', peft], ['scale', scaled], ['inspect', '']] as const) {
       const r = measure(op, kohya, out);
-      console.log(`${(op === 'convert' ? 'convert kohya -> peft' : op).padEnd(26)} ${r.seconds.toFixed(1)} s, peak RSS ${r.maxRssMiB.toFixed(0)} MiB${op !== 'inspect' ? `, ${(size / 2 ** 20 / r.seconds).toFixed(0)} MiB/s` : ''}`);
+      console.log(`${(op === 'convert' ? 'convert kohya -> peft' : op).padEnd(26)} ${r.seconds.toFixed(1)} s wall, ${r.cpuSeconds.toFixed(1)} s CPU, peak RSS ${r.maxRssMiB.toFixed(0)} MiB${op !== 'inspect' ? `, ${(size / 2 ** 20 / r.seconds).toFixed(0)} MiB/s` : ''}`);
     }
   } finally {
     if (!process.env.BENCH_DIR) rmSync(dir, { recursive: true, force: true });
