@@ -41,7 +41,10 @@ function stemFormat(stem: string, family: 'kohya' | 'ab' | 'default'): { format:
   if (family === 'default') return { format: 'diffsynth', module: stem };
   if (family === 'kohya') {
     const prefix = KOHYA_PREFIXES.find((p) => stem.startsWith(p));
-    return prefix ? { format: 'kohya', module: stem.slice(prefix.length) } : undefined;
+    if (prefix) return { format: 'kohya', module: stem.slice(prefix.length) };
+    if (!stem.includes('.')) return undefined; // another kohya network (lora_te1_ text encoders, ...): not a transformer LoRA
+    // lora_down/lora_up on dotted paths (e.g. Qwen-Image-Lightning files, some ComfyUI exports): the
+    // factors mean the same as lora_A/lora_B, so the prefix decides the format, as for lora_A keys.
   }
   for (const [prefix, format] of AB_PREFIXES) if (stem.startsWith(prefix)) return { format, module: stem.slice(prefix.length) };
   // Bare dotted names with lora_A/lora_B are PEFT's layout without the pipeline component prefix.

@@ -174,6 +174,24 @@ describe('reading files written by other tools', () => {
     await r.close();
   });
 
+  it('reads lora_down/lora_up on dotted paths with alpha (Qwen-Image-Lightning style) and converts them exactly', async () => {
+    const [layer] = syntheticLayers(qwenModules(1).slice(7, 8), { rank: 4, dtype: 'F32', seed: 12, alphaOf: () => 2 });
+    const stem = layer.module;
+    const path = tmp('lightning.safetensors');
+    await writeSafetensors(path, {
+      [`${stem}.lora_down.weight`]: layer.down,
+      [`${stem}.lora_up.weight`]: layer.up,
+      [`${stem}.alpha`]: { dtype: 'F32', shape: [], bytes: new Uint8Array(Float32Array.of(2).buffer) },
+    });
+    const r = await openLoraFile(path);
+    expect([r.format, r.layers[0].module, r.layers[0].alpha]).toEqual(['peft', 'transformer_blocks.0.attn.to_out.0', 2]);
+    await r.close();
+    const out = tmp('lightning-kohya.safetensors');
+    await convertLoraFile(path, out, { to: 'kohya' });
+    const back = await readAll(out);
+    expect(relativeDeltaError(layer, back.layers[0])).toBeLessThan(1e-6);
+  });
+
   it('detects ComfyUI and DiffSynth layouts and bare PEFT names', async () => {
     const f = (shape: number[]): RawTensor => ({ dtype: 'F32', shape, bytes: new Uint8Array(shape.reduce((a, b) => a * b, 1) * 4) });
     const cases: [string, string, LoraFormat][] = [
@@ -228,6 +246,7 @@ describe('malformed or mismatched files give a clear error and write nothing', (
     ['wrong up shape', { [`${stem}.lora_down.weight`]: f([4, 8]), [`${stem}.lora_up.weight`]: f([8, 4, 3]) }, /up has shape \[8,4,3\], expected \[out, rank\]/],
     ['missing up', { [`${stem}.lora_down.weight`]: f([4, 8]), [`${stem}.alpha`]: f([]) }, /no up \(lora_up \/ lora_B\) factor/],
     ['missing down', { [`${stem}.lora_up.weight`]: f([8, 4]) }, /no down \(lora_down \/ lora_A\) factor/],
+    ['a text-encoder kohya network', { 'lora_te1_text_model_encoder_layers_0_mlp_fc1.lora_down.weight': f([4, 8]), 'lora_te1_text_model_encoder_layers_0_mlp_fc1.lora_up.weight': f([8, 4]) }, /not LoRA tensors of a supported format: "lora_te1_/],
     ['unknown keys', { [`${stem}.lora_down.weight`]: f([4, 8]), [`${stem}.lora_up.weight`]: f([8, 4]), [`${stem}.hada_w1_a`]: f([2, 2]) }, /not LoRA tensors of a supported format: ".*hada_w1_a"/],
     ['mixed formats', { [`${stem}.lora_down.weight`]: f([4, 8]), [`${stem}.lora_up.weight`]: f([8, 4]), 'transformer.x.lora_A.weight': f([4, 8]), 'transformer.x.lora_B.weight': f([8, 4]) }, /mixes key formats: kohya .* and peft/],
     ['alpha of no layer', { [`${stem}.lora_down.weight`]: f([4, 8]), [`${stem}.lora_up.weight`]: f([8, 4]), 'lora_unet_other.alpha': f([]) }, /alpha "lora_unet_other.alpha" belongs to no layer/],
