@@ -1,0 +1,102 @@
+import { full, keep, noGrad, randn, slice, tidy, type Tensor } from '@loraflow/tensor-core';
+import { guidedModel, linearSigmas, SAMPLERS, type GuidedCond, type VelocityModel } from '@loraflow/flow-samplers';
+import { setLoraMultiplier } from '@loraflow/lora-adapters';
+import { tensorToImage, type RasterImage } from '@loraflow/datasets';
+import type { LoraTrainableModel } from './lora-trainable-model.js';
+import { TrainerError } from './trainer-error.js';
+
+/** How to sample images from a (LoRA-carrying) flow model. */
+export interface SampleImagesOptions {
+  prompt: string;
+  /** Negative prompt of true CFG (default: the empty prompt). */
+  negative?: string;
+  /** Images to draw, each from its own noise (batched). */
+  count?: number;
+  /** Seed of the starting noise. */
+  seed?: number;
+  /** ODE steps (linear sigmas 1 .. 1/N, then 0). */
+  steps?: number;
+  sampler?: 'euler' | 'heun';
+  /** Guidance scale; <= 1 runs the positive prompt only. */
+  cfg?: number;
+  /** Qwen-Image's norm-rescaled true CFG (rescale the combination to the positive prediction's norm, per pixel over channels). */
+  cfgNorm?: boolean;
+  /** LoRA multiplier set on every LoRA layer before sampling (undefined leaves it as it is). */
+  loraScale?: number;
+}
+
+/** Defaults of {@link SampleImagesOptions}. */
+export const SAMPLE_DEFAULTS = {
+  negative: '',
+  count: 1,
+  seed: 0,
+  steps: 30,
+  sampler: 'euler',
+  cfg: 4,
+  cfgNorm: false,
+} satisfies Omit<Required<SampleImagesOptions>, 'prompt' | 'loraScale'>;
+
+/** A sampler-ready velocity function (no autograd) over a model's training-form velocity. */
+export function samplingVelocity<C>(model: LoraTrainableModel<C>): VelocityModel<C> {
+  return (x, sigma, cond) => keep(noGrad(() => tidy(() => model.velocity(x, full([x.shape[0]], sigma, { device: x.device }), cond))));
+}
+
+/** Samples latents and decodes them: a tensor [count, 3, H, W] in [-1, 1] (caller disposes). */
+export async function sampleImageTensor<C>(model: LoraTrainableModel<C>, options: SampleImagesOptions): Promise<Tensor> {
+  const o = { ...SAMPLE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<Omit<SampleImagesOptions, 'loraScale'>> & { loraScale?: number };
+  if (!Number.isInteger(o.count) || o.count < 1) throw new TrainerError(`sampleImages: count ${o.count}, expected an integer >= 1`);
+  if (!Number.isInteger(o.steps) || o.steps < 1) throw new TrainerError(`sampleImages: steps ${o.steps}, expected an integer >= 1`);
+  if (!(o.sampler in SAMPLERS)) throw new TrainerError(`sampleImages: sampler "${o.sampler}", expected euler or heun`);
+  if (o.loraScale !== undefined) setLoraMultiplier(model.transformer, o.loraScale);
+  const wasTraining = model.transformer.training;
+  model.transformer.eval();
+  const prompts = Array<string>(o.count);
+  const pos = noGrad(() => model.encodePrompt(prompts.fill(o.prompt)));
+  const guided = o.cfg > 1;
+  const neg = guided ? noGrad(() => model.encodePrompt(Array<string>(o.count).fill(o.negative))) : undefined;
+  const velocity = guidedModel(samplingVelocity(model), { scale: o.cfg, rescale: o.cfgNorm ? 'norm' : 'none', normAxes: [1] });
+  const noise = randn([o.count, ...model.latentShape], { seed: o.seed });
+  try {
+    const cond: GuidedCond<C> = neg === undefined ? { pos } : { pos, neg };
+    const latents = await SAMPLERS[o.sampler](velocity, noise, { sigmas: [...linearSigmas(o.steps), 0], cond });
+    const images = noGrad(() => model.decodeLatents(latents));
+    latents.dispose();
+    return images;
+  } finally {
+    noise.dispose();
+    disposeDeep(pos);
+    disposeDeep(neg);
+    model.transformer.train(wasTraining);
+  }
+}
+
+/** Samples and returns 8-bit RGB images, one per `count`. */
+export async function sampleImages<C>(model: LoraTrainableModel<C>, options: SampleImagesOptions): Promise<RasterImage[]> {
+  const images = await sampleImageTensor(model, options);
+  try {
+    return await imagesFromBatch(images);
+  } finally {
+    images.dispose();
+  }
+}
+
+/** Splits a [B, 3, H, W] batch in [-1, 1] into 8-bit images. */
+export async function imagesFromBatch(images: Tensor): Promise<RasterImage[]> {
+  const out: RasterImage[] = [];
+  for (let k = 0; k < images.shape[0]; k++) {
+    const one = slice(images, [k, 0, 0, 0], [k + 1, ...images.shape.slice(1)]);
+    out.push(await tensorToImage(one));
+    one.dispose();
+  }
+  return out;
+}
+
+/** Disposes every tensor inside a plain object / array (encoded prompts are such objects). */
+export function disposeDeep(value: unknown): void {
+  if (value === null || value === undefined || typeof value !== 'object') return;
+  if (typeof (value as { dispose?: unknown }).dispose === 'function' && 'shape' in (value as object)) {
+    (value as Tensor).dispose();
+    return;
+  }
+  for (const v of Array.isArray(value) ? value : Object.values(value)) disposeDeep(v);
+}
