@@ -1,5 +1,4 @@
-import { drawCloud } from '../scene-sky.js';
-import { drawSun } from '../scene-sky.js';
+import { drawCloud, drawSun } from '../scene-sky.js';
 import { hex, mix } from '../scene-color.js';
 import { drawCherryTree } from '../scene-flora.js';
 import { drawDots } from '../scene-particles.js';

@@ -4,7 +4,7 @@ import { drawBush, drawPine, drawRoundTree } from '../scene-flora.js';
 import { drawDots } from '../scene-particles.js';
 import { drawBelow, rollingRidge } from '../scene-terrain.js';
 import type { SceneTheme } from '../scene-theme.js';
-import { countPhrase, sidePhrase } from '../scene-words.js';
+import { countPhrase } from '../scene-words.js';
 
 /** Forest: green hills, layered leafy trees and pines, sunbeams and fireflies. */
 export const forestTheme: SceneTheme = {

@@ -5,7 +5,7 @@ import { drawBubbles } from '../scene-particles.js';
 import { drawFish } from '../scene-structures.js';
 import { drawBelow, mountainRidge, rollingRidge } from '../scene-terrain.js';
 import type { SceneTheme } from '../scene-theme.js';
-import { countPhrase, sidePhrase } from '../scene-words.js';
+import { countPhrase } from '../scene-words.js';
 
 /** Underwater: teal water with light shafts, rocks, seaweed, coral, fish and bubbles. */
 export const underwaterTheme: SceneTheme = {
