@@ -15,7 +15,7 @@ export type { LoraProgress, LoraProgressCallback } from './lora-progress.js';
 export { convertLoraFile, transformLoraFile, type LoraFileTransformOptions, type LoraFileTransformResult } from './convert-lora-file.js';
 export { scaleLoraFile } from './scale-lora-file.js';
 export { mergeLoraFiles, type MergeLoraOptions, type MergeLoraResult } from './merge-lora-files.js';
-export { inspectLoraFile, type LoraFileSummary, type LoraModuleSummary } from './inspect-lora-file.js';
+export { inspectLoraFile, moduleGroups, type LoraFileSummary, type LoraModuleSummary } from './inspect-lora-file.js';
 export { LORA_DEFAULTS, resolveLoraOptions, type LoraOptions, type ResolvedLoraOptions } from './lora-options.js';
 export { AdapterDict } from './adapter-dict.js';
 export type { ExternalLoraFactors } from './external-lora-factors.js';

@@ -36,7 +36,19 @@ export interface LoraFileSummary {
   /** kohya names no module list resolved. */
   readonly unresolved: number;
   readonly metadata: Readonly<Record<string, string>>;
+  /** Modules with the first numeric path part folded to `{i}` (`transformer_blocks.{i}.attn.to_q`), with counts, in first-seen order. */
+  readonly moduleGroups: readonly { readonly pattern: string; readonly count: number }[];
   readonly modules: readonly LoraModuleSummary[];
+}
+
+/** Groups module paths by replacing the first numeric part (the block index) with `{i}`. */
+export function moduleGroups(modules: readonly string[]): { pattern: string; count: number }[] {
+  const groups = new Map<string, number>();
+  for (const m of modules) {
+    const pattern = m.includes('.') ? m.replace(/(^|\.)\d+(?=\.|$)/, '$1{i}') : m.replace(/_\d+(?=_|$)/, '_{i}');
+    groups.set(pattern, (groups.get(pattern) ?? 0) + 1);
+  }
+  return [...groups].map(([pattern, count]) => ({ pattern, count }));
 }
 
 const count = (m: Record<string, number>, k: string | number) => {
@@ -72,6 +84,7 @@ export async function inspectLoraFile(path: string | Uint8Array, opts: OpenLoraO
       tensorBytes: reader.byteSize,
       unresolved: modules.filter((m) => !m.resolved).length,
       metadata: reader.metadata,
+      moduleGroups: moduleGroups(modules.map((m) => m.module)),
       modules,
     };
   } finally {

@@ -8,6 +8,7 @@ import {
   LORA_FORMATS,
   LoraFormatError,
   convertLoraFile,
+  inspectLoraFile,
   LoraFileWriter,
   transformLoraFile,
   loraKeyNames,
@@ -93,6 +94,17 @@ describe('Qwen-Image module names in every format', () => {
       expect(back.layers.every((l) => l.resolved !== false)).toBe(true);
     });
   }
+
+  it('inspect groups the 60 blocks by block index', async () => {
+    const path = tmp('groups.safetensors');
+    await writeLoraFile(path, syntheticLayers(modules, { rank: 1, dtype: 'F32', seed: 4 }), { format: 'kohya' });
+    const s = await inspectLoraFile(path);
+    expect(s.moduleGroups.length).toBe(14 + 6);
+    expect(s.moduleGroups).toContainEqual({ pattern: 'transformer_blocks.{i}.attn.to_out.0', count: 60 });
+    expect(s.moduleGroups).toContainEqual({ pattern: 'transformer_blocks.{i}.img_mlp.net.2', count: 60 });
+    expect(s.moduleGroups).toContainEqual({ pattern: 'proj_out', count: 1 });
+    expect([s.layers, s.ranks, s.parameters]).toEqual([846, { 1: 846 }, modules.length * 7]);
+  });
 
   it('writes the exact key spellings each ecosystem uses', () => {
     const m = 'transformer_blocks.12.attn.to_out.0';

@@ -17,11 +17,13 @@ export function formatLoraSummary(s: LoraFileSummary, withLayers: boolean): stri
     `parameters: ${s.parameters.toLocaleString('en-US')}`,
     `size:       ${humanBytes(s.tensorBytes)} of tensor data`,
   ];
+  lines.push(`modules:    ${s.moduleGroups.length} kinds`);
+  for (const g of s.moduleGroups) lines.push(`  ${g.pattern}${g.count > 1 ? ` x ${g.count}` : ''}`);
   const meta = Object.entries(s.metadata);
   lines.push(`metadata:   ${meta.length} keys`);
   for (const [k, v] of meta) lines.push(`  ${k}: ${v.length > 100 ? `${v.slice(0, 97)}...` : v}`);
   if (withLayers) {
-    lines.push('modules:');
+    lines.push('layers:');
     for (const m of s.modules) {
       const kernel = m.kind === 'conv' ? ` ${m.kernel.join('x')}` : '';
       lines.push(`  ${m.module}  ${m.kind}${kernel} ${m.inFeatures}->${m.outFeatures}  rank ${m.rank}  alpha ${m.alpha}  ${m.dtype}`);
