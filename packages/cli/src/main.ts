@@ -9,6 +9,8 @@ import { register as registerDataset } from './commands/dataset.js';
 import { register as registerCaption } from './commands/caption.js';
 import { register as registerRerank } from './commands/rerank.js';
 import { register as registerLora } from './commands/lora.js';
+import { register as registerTrain } from './commands/train.js';
+import { register as registerSample } from './commands/sample.js';
 
 const program = new Command('loraflow')
   .description('Style LoRA training, sampling, Image-to-LoRA, re-ranking and captioning for flow-matching image models')
@@ -19,6 +21,8 @@ registerDataset(program);
 registerCaption(program);
 registerRerank(program);
 registerLora(program);
+registerTrain(program);
+registerSample(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
