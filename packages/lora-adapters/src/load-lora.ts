@@ -25,6 +25,8 @@ export interface LoadLoraOptions {
 /** A LoRA layer that could not be applied, and why. */
 export interface UnmatchedLoraLayer {
   readonly module: string;
+  /** The layer's down-factor key in the file, when loading from a file. */
+  readonly key?: string;
   readonly reason: string;
 }
 
@@ -50,22 +52,24 @@ export async function loadLora(model: Module, source: string | Uint8Array | Arra
   let layers: Iterable<LoraLayer<LoraFactor>> | AsyncIterable<LoraLayer<LoraFactor>>;
   let where = 'LoRA layers';
   let close: (() => Promise<void>) | undefined;
+  let reader: LoraFileReader | undefined;
   if (typeof source === 'string' || source instanceof Uint8Array || source instanceof ArrayBuffer) {
-    const reader = await LoraFileReader.open(source, { resolver: new KohyaNameResolver(targets.keys()) });
+    const opened = await LoraFileReader.open(source, { resolver: new KohyaNameResolver(targets.keys()) });
+    reader = opened;
+    close = () => opened.close();
+  } else if (source instanceof LoraFileReader) reader = source;
+  if (reader) {
     layers = reader;
     where = reader.name;
-    close = () => reader.close();
-  } else if (source instanceof LoraFileReader) {
-    layers = source;
-    where = source.name;
-  } else layers = source;
+  } else layers = source as Iterable<LoraLayer<LoraFactor>>;
   try {
     const plan: { layer: LoraLayer<LoraFactor>; target: Linear | Conv2d | LoraModule }[] = [];
     const unmatched: UnmatchedLoraLayer[] = [];
     for await (const layer of layers) {
       const g = checkLayerShapes(layer, where);
       const target = targets.get(layer.module);
-      const fail = (reason: string) => unmatched.push({ module: layer.module, reason });
+      const key = reader?.has(layer.module) ? reader.layer(layer.module).down.key : undefined;
+      const fail = (reason: string) => unmatched.push({ module: layer.module, ...(key ? { key } : {}), reason });
       if (!target) {
         fail(layer.resolved === false ? 'kohya name matches no Linear/Conv2d module of the model' : 'no Linear/Conv2d module with this path in the model');
         continue;
@@ -80,7 +84,7 @@ export async function loadLora(model: Module, source: string | Uint8Array | Arra
       else plan.push({ layer, target });
     }
     if (unmatched.length && (opts.strict ?? true)) {
-      const lines = unmatched.slice(0, 10).map((u) => `"${u.module}": ${u.reason}`);
+      const lines = unmatched.slice(0, 10).map((u) => `"${u.module}"${u.key ? ` (key "${u.key}")` : ''}: ${u.reason}`);
       throw new LoraFormatError(`${where}: ${unmatched.length} LoRA layer(s) do not fit the model: ${lines.join('; ')}${unmatched.length > 10 ? '; ...' : ''}`);
     }
     for (const { layer, target } of plan) {

@@ -166,13 +166,13 @@ describe('save, extract and load', () => {
     const model = new Toy(6);
     const error = await loadLora(model, path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LoraFormatError);
-    expect((error as Error).message).toMatch(/"blocks\.0\.attn\.to_q": LoRA is 4->4 kernel 1x1, the module is 6->6 kernel 1x1/);
+    expect((error as Error).message).toMatch(/"blocks\.0\.attn\.to_q" \(key "lora_unet_blocks_0_attn_to_q.lora_down.weight"\): LoRA is 4->4 kernel 1x1, the module is 6->6 kernel 1x1/);
     expect(loraLayers(model)).toEqual([]);
     const other = new Toy(4);
     other.proj_out = new Linear(4, 3);
     const report = await loadLora(other, path, { strict: false });
     expect(report.loaded).toEqual(['blocks.0.attn.to_q', 'blocks.1.attn.to_q']);
-    expect(report.unmatched).toEqual([{ module: 'proj_out', reason: 'LoRA is 4->2 kernel 1x1, the module is 4->3 kernel 1x1' }]);
+    expect(report.unmatched).toEqual([{ module: 'proj_out', key: 'lora_unet_proj_out.lora_down.weight', reason: 'LoRA is 4->2 kernel 1x1, the module is 4->3 kernel 1x1' }]);
   });
 
   it('withExternalLora applies generated factors only inside the call', async () => {
