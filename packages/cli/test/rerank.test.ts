@@ -52,6 +52,12 @@ describe('loraflow rerank', () => {
     const input = await kohyaInput();
     const out = join(dir, 'r3.safetensors');
     const report = JSON.parse(await run([input, '-o', out, '--rank', '3', '--json']));
+    const padded = JSON.parse(await run([input, '-o', join(dir, 'r12.safetensors'), '--rank', '12', '--pad', 'trainable', '--json']));
+    expect(padded.layers.map((l: { rankOut: number; keptRank: number }) => [l.rankOut, l.keptRank])).toEqual([
+      [12, 8],
+      [12, 8],
+    ]);
+    expect(padded.totals.relFroError).toBeLessThan(1e-6);
     expect(report.inputFormat).toBe('kohya');
     expect(report.layers).toHaveLength(2);
     const file = await readSafetensors(out);

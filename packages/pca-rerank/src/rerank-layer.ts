@@ -8,6 +8,7 @@ import { validateRankRule } from './rank-rule.js';
 import { RerankError } from './rerank-error.js';
 import { resolveRerankOptions, type RerankOptions } from './rerank-options.js';
 import { splitFactors } from './split-factors.js';
+import { fillTrainablePadding, layerSeed } from './trainable-padding.js';
 
 /** A re-ranked layer and the report of what changed. */
 export interface RerankedLayer {
@@ -20,7 +21,7 @@ export interface RerankedLayer {
  * (never forming the out x in matrix). The new alpha is `alpha * rankOut / rankIn`, so the scale
  * `alpha / rank` and hence the meaning of the file's other settings are unchanged.
  * A fixed rank is always honoured exactly: components the layer does not have (rank above the
- * current one, or fewer non-zero singular values) are zero rows/columns. A dynamic rule keeps at
+ * current one, or fewer non-zero singular values) are padding (see `pad`). A dynamic rule keeps at
  * least rank 1, so an all-zero layer comes out as a rank-1 zero layer and every key survives.
  */
 export function rerankLayer(layer: LoraLayer, options: RerankOptions): RerankedLayer {
@@ -48,6 +49,7 @@ export function rerankLayer(layer: LoraLayer, options: RerankOptions): RerankedL
     { rows, cols, kept, rankOut },
     opts.split === 'pca' ? 'up' : opts.split,
   );
+  if (opts.pad === 'trainable' && kept < rankOut) fillTrainablePadding(factors.down, cols, kept, rankOut, layerSeed(opts.seed, layer.name));
   const alphaOut = layer.rank > 0 ? (layer.alpha * rankOut) / layer.rank : rankOut;
   const out: LoraLayer = { ...layer, up: factors.up, down: factors.down, rank: rankOut, alpha: alphaOut };
   const before = { up: layer.up, down: layer.down, rank: layer.rank, scale };

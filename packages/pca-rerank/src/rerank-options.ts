@@ -27,6 +27,15 @@ export interface RerankOptions {
    * the report always carries the spectral upper bound.
    */
   exactMaxAbsError?: boolean;
+  /**
+   * What fills the rank channels a layer does not have (target rank above its rank or above its
+   * number of non-zero singular values): `zeros` in both factors, or `trainable`: random down rows
+   * orthogonal to the kept ones with zero up columns. Both leave the delta unchanged; only
+   * `trainable` channels receive gradient when the result initialises training.
+   */
+  pad?: 'zeros' | 'trainable';
+  /** Seed of the `trainable` padding (mixed with each layer's name). */
+  seed?: number;
 }
 
 /** Defaults of every optional field of RerankOptions, in one place. */
@@ -34,6 +43,8 @@ export const RERANK_DEFAULTS = {
   maxRank: Infinity,
   split: 'sqrt',
   exactMaxAbsError: false,
+  pad: 'zeros',
+  seed: 0,
 } as const satisfies Required<Omit<RerankOptions, 'rule'>>;
 
 /** RerankOptions with every default filled in. */
@@ -46,5 +57,7 @@ export function resolveRerankOptions(options: RerankOptions): ResolvedRerankOpti
     maxRank: options.maxRank ?? RERANK_DEFAULTS.maxRank,
     split: options.split ?? RERANK_DEFAULTS.split,
     exactMaxAbsError: options.exactMaxAbsError ?? RERANK_DEFAULTS.exactMaxAbsError,
+    pad: options.pad ?? RERANK_DEFAULTS.pad,
+    seed: options.seed ?? RERANK_DEFAULTS.seed,
   };
 }

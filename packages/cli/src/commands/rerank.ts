@@ -12,6 +12,8 @@ interface RerankCliOptions {
   to?: string;
   dtype?: 'f32' | 'f16' | 'bf16';
   maxAbsError?: boolean;
+  pad: 'zeros' | 'trainable';
+  seed: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -53,6 +55,12 @@ export function register(program: Command): void {
     )
     .option('--to <format>', `output key format: ${LORA_FORMATS.join(', ')} (default: the input's)`)
     .addOption(new Option('--dtype <dtype>', 'storage dtype of the new factors (default: as in the input)').choices(['f32', 'f16', 'bf16']))
+    .addOption(
+      new Option('--pad <mode>', 'channels the layer lacks (rank above its own): zeros, or trainable (random down rows, zero up: same delta, receives gradient)')
+        .choices(['zeros', 'trainable'])
+        .default('zeros'),
+    )
+    .option('--seed <n>', 'seed of --pad trainable', '0')
     .option('--max-abs-error', 'also compute the exact largest entry error (forms the delta row by row: slow on big layers)')
     .option('--json', 'print the report as JSON')
     .option('--quiet', 'print only the total line')
@@ -73,6 +81,8 @@ export function register(program: Command): void {
           maxRank,
           split: opts.split,
           exactMaxAbsError: opts.maxAbsError ?? false,
+          pad: opts.pad,
+          seed: Number(opts.seed),
           to,
           dtype,
           onLayer: (report, done, total) => {
