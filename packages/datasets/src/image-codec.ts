@@ -11,7 +11,7 @@ export interface ImageCodec {
   encodePng(image: RasterImage): Promise<Uint8Array>;
   /** Encodes an image as JPEG bytes (thumbnails in reports). */
   encodeJpeg(image: RasterImage, quality: number): Promise<Uint8Array>;
-  /** Resamples an image to exactly width x height. */
+  /** Resamples an image to exactly width x height (Node keeps the channel count; browsers return RGB, or RGBA for RGBA input). */
   resize(image: RasterImage, width: number, height: number, kernel: ResizeKernel): Promise<RasterImage>;
 }
 
