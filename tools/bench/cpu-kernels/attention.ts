@@ -62,13 +62,17 @@ for (const d of dims) {
 }
 kern.dispose();
 
-const gf = (r: Row, t: Timing | null) => (t ? ((4 * r.bh * r.seq * r.seq * r.dim) / (t.medianMs * 1e6)).toFixed(1) : '-');
+const gf = (r: Row, t: Timing | null, cpu = false) => {
+  const ms = cpu ? t?.cpuMedianMs : t?.medianMs;
+  return ms ? ((4 * r.bh * r.seq * r.seq * r.dim) / (ms * 1e6)).toFixed(1) : '-';
+};
 const ratio = (a: Timing, b: Timing | null) => (b ? `${(b.medianMs / a.medianMs).toFixed(2)}x` : '-');
 console.log(`\nattention forward GFLOP/s (median), ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}, ${threads} threads\n`);
-console.log('| seq | head dim | batch*heads | fused | unfused (ours) | pytorch | fused / unfused | fused / pytorch |');
-console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('| seq | head dim | batch*heads | fused | unfused (ours) | pytorch | fused / unfused | fused / pytorch | fused per CPU-s | unfused per CPU-s |');
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
-  console.log(`| ${r.seq} | ${r.dim} | ${r.bh} | ${gf(r, r.fused)} | ${gf(r, r.unfused)} | ${gf(r, r.torch)} | ${ratio(r.fused, r.unfused)} | ${ratio(r.fused, r.torch)} |`);
+  const cells = [r.seq, r.dim, r.bh, gf(r, r.fused), gf(r, r.unfused), gf(r, r.torch), ratio(r.fused, r.unfused), ratio(r.fused, r.torch), gf(r, r.fused, true), gf(r, r.unfused, true)];
+  console.log(`| ${cells.join(' | ')} |`);
 }
 const outDir = join(repo, 'bench-results');
 if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
@@ -92,7 +96,7 @@ while len(ts) < 3 or (time.perf_counter() - start < 1.5 and len(ts) < 15):
     t0 = time.perf_counter(); run(); ts.append((time.perf_counter() - t0) * 1000)
 print("${RESULT_PREFIX}" + str(statistics.median(ts)) + " " + str(min(ts)) + " " + str(len(ts)))
 `;
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' };
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' };
   delete env.OPENBLAS_CORETYPE;
   const r = spawnSync('/usr/bin/python3', ['-c', script], { env, encoding: 'utf8', timeout: 10 * 60_000 });
   const line = r.stdout?.split('\n').find((l) => l.startsWith(RESULT_PREFIX));

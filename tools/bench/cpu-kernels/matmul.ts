@@ -33,7 +33,7 @@ const node = (script: string, ...args: string[]): Pick<PeerRun, 'cmd' | 'args'> 
   args: ['--conditions=development', '--import', 'tsx', join(here, script), '--sizes', sizes.join(','), ...args],
 });
 
-const torchEnv = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' };
+const torchEnv: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' };
 delete torchEnv.OPENBLAS_CORETYPE;
 
 const PEERS: PeerRun[] = [
