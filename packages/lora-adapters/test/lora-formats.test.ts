@@ -8,6 +8,7 @@ import {
   LORA_FORMATS,
   LoraFormatError,
   convertLoraFile,
+  serializeLoraLayers,
   inspectLoraFile,
   LoraFileWriter,
   transformLoraFile,
@@ -162,6 +163,28 @@ describe('alpha folding and hashes', () => {
     expect(r.metadata.sshs_model_hash).toBe(createHash('sha256').update(bytes.subarray(8 + headerLen)).digest('hex'));
     expect(r.metadata.ss_network_alpha).toBe('Dynamic');
     await r.close();
+  });
+});
+
+describe('in-memory files (browsers)', () => {
+  it('serializeLoraLayers builds the same file as the streaming writer, kohya hash included', async () => {
+    const layers = syntheticLayers(qwenModules(1).slice(3, 6), { rank: 2, dtype: 'BF16', seed: 13, alphaOf: () => 1 });
+    for (const format of LORA_FORMATS) {
+      const bytes = await serializeLoraLayers(layers, { format, metadata: { ss_note: 'x' } });
+      const path = tmp(`mem-${format}.safetensors`);
+      await writeLoraFile(path, layers, { format, metadata: { ss_note: 'x' } });
+      expect(Buffer.from(bytes).equals(readFileSync(path))).toBe(true);
+      const r = await openLoraFile(bytes);
+      expect(r.format).toBe(format);
+      const back: LoraLayer[] = [];
+      for await (const l of r) back.push(l);
+      layers.forEach((l, i) => expect(relativeDeltaError(l, back[i])).toBeLessThan(2e-2));
+      if (format === 'kohya') {
+        const headerLen = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+        expect(r.metadata.sshs_model_hash).toBe(createHash('sha256').update(bytes.subarray(8 + headerLen)).digest('hex'));
+      }
+      await r.close();
+    }
   });
 });
 

@@ -247,6 +247,31 @@ describe('externally supplied factors (Image-to-LoRA)', () => {
     }
   });
 
+  it('gradients flow into per-sample conv factors (finite differences)', async () => {
+    const conv = new LoraConv2d(new Conv2d(2, 2, 3, { padding: 1, generator: new Generator(71) }), { adapter: null });
+    const b = 2;
+    const A = randn([b, 1, 2, 3, 3], { seed: 72 }).requiresGrad_();
+    const B = randn([b, 2, 1], { seed: 73 }).requiresGrad_();
+    const x = randn([b, 2, 4, 3], { seed: 74 });
+    const y = conv.forward(x, { down: A, up: B, scale: 0.5 });
+    const w = randn([...y.shape], { seed: 75 });
+    y.mul(w).sum().backward();
+    const [X, Wc, Bc, Av, Bv, Wt] = await Promise.all([f64(x), f64(conv.weight), f64(conv.bias!), f64(A), f64(B), f64(w)]);
+    const loss = (av: Float64Array, bv: Float64Array) => {
+      let total = 0;
+      for (let s = 0; s < b; s++) {
+        const xs = X.subarray(s * 24, (s + 1) * 24);
+        const base = conv2d64(xs, [1, 2, 4, 3], Wc, [2, 2, 3, 3], Bc, 1, 1);
+        const h = conv2d64(xs, [1, 2, 4, 3], av.subarray(s * 18, (s + 1) * 18), [1, 2, 3, 3], null, 1, 1);
+        const d = conv2d64(h.y, h.shape, bv.subarray(s * 2, (s + 1) * 2), [2, 1, 1, 1], null, 1, 0);
+        base.y.forEach((v, i) => (total += (v + 0.5 * d.y[i]) * Wt[s * 24 + i]));
+      }
+      return total;
+    };
+    expect(maxRelError(await A.grad!.data(), finiteDiff((p) => loss(p, Bv), Av))).toBeLessThan(1e-4);
+    expect(maxRelError(await B.grad!.data(), finiteDiff((p) => loss(Av, p), Bv))).toBeLessThan(1e-4);
+  });
+
   it('mismatched external factors name the shapes', () => {
     const lin = new LoraLinear(new Linear(3, 2), { adapter: null });
     expect(() => lin.forward(randn([4, 3]), { down: randn([2, 5]), up: randn([2, 2]) })).toThrow(/down \[2,5\] \/ up \[2,2\] do not fit a 3->2 linear/);
