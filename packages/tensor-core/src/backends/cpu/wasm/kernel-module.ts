@@ -12,8 +12,11 @@ export interface KernelModuleConfig {
   gemm: Omit<MicroKernelConfig, 'relaxed'>;
 }
 
-/** Largest memory the module may grow to, in 64 KiB pages (4 GiB, the wasm32 limit). */
-export const MAX_MEMORY_PAGES = 65536;
+/**
+ * Largest memory the kernels use, in 64 KiB pages: 2 GiB, so byte addresses stay positive i32s
+ * (the kernels compare addresses with signed compares).
+ */
+export const MAX_MEMORY_PAGES = 32768;
 
 /** The WebAssembly binary holding every CPU kernel, importing one shared memory as env.memory. */
 export function kernelModuleBytes(cfg: KernelModuleConfig): Uint8Array<ArrayBuffer> {

@@ -13,7 +13,11 @@ const ALIGN = 64;
 export class WasmArena {
   private top = CONTROL_BYTES;
 
-  constructor(readonly memory: WebAssembly.Memory) {}
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    /** The memory's maximum, in 64 KiB pages. */
+    readonly maxPages: number = MAX_MEMORY_PAGES,
+  ) {}
 
   /** Frees everything allocated since the last reset. */
   reset(): void {
@@ -24,8 +28,8 @@ export class WasmArena {
   alloc(bytes: number, what: string): number {
     const addr = this.top;
     const end = addr + Math.ceil(bytes / ALIGN) * ALIGN;
-    if (end > MAX_MEMORY_PAGES * PAGE - PAGE) {
-      throw new WasmKernelError(`wasm kernels: ${what} needs ${end} bytes of scratch, over the 4 GiB wasm32 limit`);
+    if (end > this.maxPages * PAGE) {
+      throw new WasmKernelError(`wasm kernels: ${what} needs ${end} bytes of wasm memory, over the ${this.maxPages * PAGE} available`);
     }
     const have = this.memory.buffer.byteLength;
     if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));

@@ -54,13 +54,10 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<W
 
   const bytes = kernelModuleBytes({ relaxedSimd, sharedMemory: shared, gemm: MICRO });
   const module = await WebAssembly.compile(bytes);
-  const initial = Math.ceil(CONTROL_BYTES / 65536) + 16;
-  const memory = new WebAssembly.Memory(
-    shared ? { initial, maximum: MAX_MEMORY_PAGES, shared: true } : { initial, maximum: MAX_MEMORY_PAGES },
-  );
+  const { memory, maxPages } = createMemory(shared);
   const phaseNames: string[] = [...GEMM_PHASES, ...ATTENTION_PHASES, ...ROW_PHASES];
   const pool = await ThreadPool.create(module, memory, phaseNames, threads);
-  const arena = new WasmArena(memory);
+  const arena = new WasmArena(memory, maxPages);
   const phaseIndex = { pack: phaseNames.indexOf('gemm_pack'), compute: phaseNames.indexOf('gemm_compute') };
   const attnPhases = { pack: phaseNames.indexOf('attn_pack'), compute: phaseNames.indexOf('attn_compute') };
   const rowPhases = {
@@ -107,4 +104,22 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<W
       pool.dispose();
     },
   };
+}
+
+/**
+ * The kernels' memory, 1 MiB to start. A shared memory reserves its maximum up front, which can
+ * fail on small or 32-bit hosts: try 2 GiB, then 512 MiB, then 128 MiB.
+ */
+function createMemory(shared: boolean): { memory: WebAssembly.Memory; maxPages: number } {
+  const initial = Math.ceil(CONTROL_BYTES / 65536) + 16;
+  let lastError: unknown = null;
+  for (const maxPages of [MAX_MEMORY_PAGES, MAX_MEMORY_PAGES / 4, MAX_MEMORY_PAGES / 16]) {
+    try {
+      const desc = shared ? { initial, maximum: maxPages, shared: true } : { initial, maximum: maxPages };
+      return { memory: new WebAssembly.Memory(desc), maxPages };
+    } catch (e) {
+      lastError = e;
+    }
+  }
+  throw new WasmKernelError(`wasm kernels: cannot create a ${shared ? 'shared ' : ''}WebAssembly.Memory (${String(lastError)})`);
 }
