@@ -7,10 +7,11 @@ import { TrainerError } from './trainer-error.js';
 
 /** How to sample images from a (LoRA-carrying) flow model. */
 export interface SampleImagesOptions {
-  prompt: string;
+  /** One prompt for every image, or one prompt per image (then `count` is the list's length). */
+  prompt: string | readonly string[];
   /** Negative prompt of true CFG (default: the empty prompt). */
   negative?: string;
-  /** Images to draw, each from its own noise (batched). */
+  /** Images to draw, each from its own noise (batched); ignored when `prompt` is a list. */
   count?: number;
   /** Seed of the starting noise. */
   seed?: number;
@@ -44,14 +45,18 @@ export function samplingVelocity<C>(model: LoraTrainableModel<C>): VelocityModel
 /** Samples latents and decodes them: a tensor [count, 3, H, W] in [-1, 1] (caller disposes). */
 export async function sampleImageTensor<C>(model: LoraTrainableModel<C>, options: SampleImagesOptions): Promise<Tensor> {
   const o = { ...SAMPLE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<Omit<SampleImagesOptions, 'loraScale'>> & { loraScale?: number };
+  if (typeof o.prompt !== 'string') {
+    if (o.prompt.length === 0) throw new TrainerError('sampleImages: prompt list is empty');
+    o.count = o.prompt.length;
+  }
   if (!Number.isInteger(o.count) || o.count < 1) throw new TrainerError(`sampleImages: count ${o.count}, expected an integer >= 1`);
   if (!Number.isInteger(o.steps) || o.steps < 1) throw new TrainerError(`sampleImages: steps ${o.steps}, expected an integer >= 1`);
   if (!(o.sampler in SAMPLERS)) throw new TrainerError(`sampleImages: sampler "${o.sampler}", expected euler or heun`);
   if (o.loraScale !== undefined) setLoraMultiplier(model.transformer, o.loraScale);
   const wasTraining = model.transformer.training;
   model.transformer.eval();
-  const prompts = Array<string>(o.count);
-  const pos = noGrad(() => model.encodePrompt(prompts.fill(o.prompt)));
+  const prompts = typeof o.prompt === 'string' ? Array<string>(o.count).fill(o.prompt) : [...o.prompt];
+  const pos = noGrad(() => model.encodePrompt(prompts));
   const guided = o.cfg > 1;
   const neg = guided ? noGrad(() => model.encodePrompt(Array<string>(o.count).fill(o.negative))) : undefined;
   const velocity = guidedModel(samplingVelocity(model), { scale: o.cfg, rescale: o.cfgNorm ? 'norm' : 'none', normAxes: [1] });
