@@ -2,7 +2,7 @@ import { ModuleBuilder } from './emitter/module-builder.js';
 import { emitAttention } from './attention/attention-kernel.js';
 import { emitGemm } from './gemm/gemm-driver.js';
 import { emitRowKernels } from './rows/row-kernels.js';
-import type { MicroKernelConfig } from './gemm/gemm-microkernel.js';
+import { emitGemmMicroKernel, type MicroKernelConfig } from './gemm/gemm-microkernel.js';
 
 /** Which code the kernel module is generated with. */
 export interface KernelModuleConfig {
@@ -21,8 +21,10 @@ export const MAX_MEMORY_PAGES = 32768;
 /** The WebAssembly binary holding every CPU kernel, importing one shared memory as env.memory. */
 export function kernelModuleBytes(cfg: KernelModuleConfig): Uint8Array<ArrayBuffer> {
   const mb = new ModuleBuilder().importMemory({ module: 'env', name: 'memory', initial: 1, maximum: MAX_MEMORY_PAGES, shared: cfg.sharedMemory });
-  const ukernel = emitGemm(mb, { ...cfg.gemm, relaxed: cfg.relaxedSimd });
-  emitAttention(mb, ukernel, cfg.relaxedSimd);
+  emitGemm(mb, { ...cfg.gemm, relaxed: cfg.relaxedSimd });
+  // Attention's blocks are laid out for a 4 x 8 register block, whatever the GEMM uses.
+  const attnKernel = emitGemmMicroKernel(mb, { mr: 4, nr: 8, relaxed: cfg.relaxedSimd });
+  emitAttention(mb, attnKernel, cfg.relaxedSimd);
   emitRowKernels(mb, cfg.relaxedSimd);
   return mb.toBytes();
 }

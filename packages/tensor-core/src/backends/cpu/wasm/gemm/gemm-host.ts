@@ -27,8 +27,8 @@ export interface GemmBlocking {
   kc: number;
 }
 
-/** Defaults tuned on the 2-core Zen 5 this was written on. */
-export const GEMM_BLOCKING: GemmBlocking = { mc: 128, nc: 256, kc: 256 };
+/** Defaults measured on the 2-core EPYC this was written on (mc = 120 is a multiple of 5 and 6). */
+export const GEMM_BLOCKING: GemmBlocking = { mc: 120, nc: 256, kc: 256 };
 
 /** Index of the GEMM phases in the pool's phase function list. */
 export const GEMM_PHASES = ['gemm_pack', 'gemm_compute'] as const;
