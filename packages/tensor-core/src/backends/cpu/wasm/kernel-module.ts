@@ -1,5 +1,6 @@
 import { ModuleBuilder } from './emitter/module-builder.js';
 import { emitAttention } from './attention/attention-kernel.js';
+import { emitAttentionPack } from './attention/attention-pack.js';
 import { emitGemm } from './gemm/gemm-driver.js';
 import { emitRowKernels } from './rows/row-kernels.js';
 import { emitGemmMicroKernel, type MicroKernelConfig } from './gemm/gemm-microkernel.js';
@@ -24,7 +25,8 @@ export function kernelModuleBytes(cfg: KernelModuleConfig): Uint8Array<ArrayBuff
   emitGemm(mb, { ...cfg.gemm, relaxed: cfg.relaxedSimd });
   // Attention's blocks are laid out for a 4 x 8 register block, whatever the GEMM uses.
   const attnKernel = emitGemmMicroKernel(mb, { mr: 4, nr: 8, relaxed: cfg.relaxedSimd });
-  emitAttention(mb, attnKernel, cfg.relaxedSimd);
+  const attnPack = emitAttentionPack(mb);
+  emitAttention(mb, attnKernel, attnPack, cfg.relaxedSimd);
   emitRowKernels(mb, cfg.relaxedSimd);
   return mb.toBytes();
 }

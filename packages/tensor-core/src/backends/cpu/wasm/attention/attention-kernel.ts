@@ -3,6 +3,7 @@ import type { ModuleBuilder } from '../emitter/module-builder.js';
 import { ValType } from '../emitter/opcodes.js';
 import { simdExp } from '../math/simd-exp.js';
 import { AttnJob } from './attention-job.js';
+import type { AttentionPackFns } from './attention-pack.js';
 
 const { i32, f32, v128 } = ValType;
 
@@ -14,55 +15,24 @@ const { i32, f32, v128 } = ValType;
  * softmax statistics of four query rows live in one v128 and P^T is directly the A operand
  * of P V; both products run on the GEMM micro-kernel (`ukernel`, 4x8, runtime k-steps).
  */
-export function emitAttention(mb: ModuleBuilder, ukernel: number, relaxed: boolean): void {
+export function emitAttention(mb: ModuleBuilder, ukernel: number, pack: AttentionPackFns, relaxed: boolean): void {
   mb.func('attn_pack', [i32], [], (f) => {
     const [job] = f.params;
     const fld = (name: keyof typeof AttnJob) => f.get(job).i32Load(AttnJob[name] * 4);
-    const [h, d, dp, bc, sk, kpad, t, j, src, dst, vsrc] = locals(f, 11);
+    const [h, d, dp, bc, sk, kpad] = locals(f, 6);
     fld('d').set(d);
     fld('dp').set(dp);
     fld('bc').set(bc);
     fld('sk').set(sk);
     fld('kBlocks').get(bc).i32Mul().set(kpad);
     claimLoop(f, job, AttnJob.packNext, AttnJob.packDone, 'bh', h, () => {
-      // K^T in key blocks: KT[b][t][jj] = K[b*bc + jj][t] (zero past sk); j walks keys in order,
-      // so (block, column) advance without divisions.
-      fld('kt').get(h).get(kpad).i32Mul().get(d).i32Mul().i32(4).i32Mul().i32Add().set(dst);
-      fld('k').get(h).get(sk).i32Mul().get(d).i32Mul().i32(4).i32Mul().i32Add().set(src);
-      f.forRange(j, () => f.i32(0), kpad, 1, () => {
-        // dst = block base + jj: element (t, jj) at dst + t*bc*4
-        f.forRange(t, () => f.i32(0), d, 1, () => {
-          f.get(dst).get(t).get(bc).i32Mul().i32(4).i32Mul().i32Add();
-          f.get(j).get(sk).i32LtS().ifElse(
-            () => void f.get(src).get(t).i32(4).i32Mul().i32Add().f32Load(),
-            () => void f.f32(0),
-            f32,
-          );
-          f.f32Store();
-        });
-        f.get(src).get(d).i32(4).i32Mul().i32Add().set(src);
-        // Next column; after the last column of a block, jump to the next block's start.
-        f.inc(dst, 4);
-        f.get(j).i32(1).i32Add().get(bc).i32RemU().i32Eqz().ifElse(() => {
-          f.get(dst).get(d).i32(1).i32Sub().get(bc).i32Mul().i32(4).i32Mul().i32Add().set(dst);
-        });
-      });
-      // V padded to dp columns and kpad rows.
-      fld('vp').get(h).get(kpad).i32Mul().get(dp).i32Mul().i32(4).i32Mul().i32Add().set(dst);
-      fld('v').get(h).get(sk).i32Mul().get(d).i32Mul().i32(4).i32Mul().i32Add().set(vsrc);
-      f.forRange(j, () => f.i32(0), kpad, 1, () => {
-        f.forRange(t, () => f.i32(0), dp, 1, () => {
-          f.get(dst).get(t).i32(4).i32Mul().i32Add();
-          f.get(j).get(sk).i32LtS().get(t).get(d).i32LtS().op(0x71 /* i32.and */).ifElse(
-            () => void f.get(vsrc).get(t).i32(4).i32Mul().i32Add().f32Load(),
-            () => void f.f32(0),
-            f32,
-          );
-          f.f32Store();
-        });
-        f.get(dst).get(dp).i32(4).i32Mul().i32Add().set(dst);
-        f.get(vsrc).get(d).i32(4).i32Mul().i32Add().set(vsrc);
-      });
+      // K^T in key blocks [kBlocks][d][bc]; V zero-padded to [kpad][dp].
+      fld('k').get(h).get(sk).i32Mul().get(d).i32Mul().i32(4).i32Mul().i32Add();
+      fld('kt').get(h).get(kpad).i32Mul().get(d).i32Mul().i32(4).i32Mul().i32Add();
+      f.get(sk).get(d).get(bc).get(kpad).call(pack.transposedBlocks);
+      fld('v').get(h).get(sk).i32Mul().get(d).i32Mul().i32(4).i32Mul().i32Add();
+      fld('vp').get(h).get(kpad).i32Mul().get(dp).i32Mul().i32(4).i32Mul().i32Add();
+      f.get(sk).get(d).get(dp).get(kpad).call(pack.paddedRows);
     });
   });
 
@@ -258,11 +228,11 @@ export function emitAttention(mb: ModuleBuilder, ukernel: number, relaxed: boole
   });
 }
 
-function locals(f: FunctionBuilder, n: number): Local[] {
+export function locals(f: FunctionBuilder, n: number): Local[] {
   return Array.from({ length: n }, () => f.local(i32));
 }
 
-function minTo(f: FunctionBuilder, a: Local, b: Local, out: Local): void {
+export function minTo(f: FunctionBuilder, a: Local, b: Local, out: Local): void {
   f.get(a).get(b).get(a).get(b).i32LtS().select().set(out);
 }
 
@@ -273,7 +243,7 @@ function claimLoop(f: FunctionBuilder, job: Local, next: number, done: number, f
   claimLoopTotal(f, job, next, done, total, item, body);
 }
 
-function claimLoopTotal(f: FunctionBuilder, job: Local, next: number, done: number, total: Local, item: Local, body: () => void): void {
+export function claimLoopTotal(f: FunctionBuilder, job: Local, next: number, done: number, total: Local, item: Local, body: () => void): void {
   f.block((exit) => {
     f.loop((again) => {
       f.get(job).i32(1).i32AtomicAdd(next * 4).tee(item).get(total).i32GeS().brIf(exit);
