@@ -1,4 +1,5 @@
 import { ModuleBuilder } from './emitter/module-builder.js';
+import { emitAttentionBackward } from './attention/attention-backward-kernel.js';
 import { emitAttention } from './attention/attention-kernel.js';
 import { emitAttentionPack } from './attention/attention-pack.js';
 import { emitGemm } from './gemm/gemm-driver.js';
@@ -27,6 +28,7 @@ export function kernelModuleBytes(cfg: KernelModuleConfig): Uint8Array<ArrayBuff
   const attnKernel = emitGemmMicroKernel(mb, { mr: 4, nr: 8, relaxed: cfg.relaxedSimd });
   const attnPack = emitAttentionPack(mb);
   emitAttention(mb, attnKernel, attnPack, cfg.relaxedSimd);
+  emitAttentionBackward(mb, attnKernel, attnPack, cfg.relaxedSimd);
   emitRowKernels(mb, cfg.relaxedSimd);
   return mb.toBytes();
 }

@@ -1,4 +1,5 @@
 import { defaultThreads, sharedMemoryAvailable } from './default-threads.js';
+import { ATTENTION_BACKWARD_PHASES, runAttentionBackward, type AttentionGrads } from './attention/attention-backward-host.js';
 import { ATTENTION_PHASES, runAttention, type AttentionParams } from './attention/attention-host.js';
 import { GEMM_PHASES, runGemm, type MatmulParams } from './gemm/gemm-host.js';
 import { kernelModuleBytes, MAX_MEMORY_PAGES } from './kernel-module.js';
@@ -21,6 +22,12 @@ export interface WasmKernels {
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, p: MatmulParams): void;
   /** out = softmax(q k^T * scale + mask) v per head, without materialising the score matrix; q/out [batchHeads, seqQ, headDim], k/v [batchHeads, seqK, headDim]. */
   attention(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, p: AttentionParams): void;
+  /** Gradients of `attention` from its inputs, output, logsumexp (p.lse of the forward) and dOut, recomputing the probabilities block by block. */
+  attentionBackward(
+    inputs: { q: Float32Array; k: Float32Array; v: Float32Array; o: Float32Array; dO: Float32Array; lse: Float32Array },
+    grads: AttentionGrads,
+    p: AttentionParams,
+  ): void;
   /** out = softmax over the last axis of x viewed as [rows, cols]. */
   softmax(x: Float32Array, out: Float32Array, p: RowParams): void;
   /** Layer norm over the last axis: (x - mean) / sqrt(var + eps) * weight + bias; optionally returns mean and rstd per row. */
@@ -63,11 +70,12 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<W
   const bytes = kernelModuleBytes({ relaxedSimd, sharedMemory: shared, gemm: micro });
   const module = await WebAssembly.compile(bytes);
   const { memory, maxPages } = createMemory(shared);
-  const phaseNames: string[] = [...GEMM_PHASES, ...ATTENTION_PHASES, ...ROW_PHASES];
+  const phaseNames: string[] = [...GEMM_PHASES, ...ATTENTION_PHASES, ...ATTENTION_BACKWARD_PHASES, ...ROW_PHASES];
   const pool = await ThreadPool.create(module, memory, phaseNames, threads);
   const arena = new WasmArena(memory, maxPages);
   const phaseIndex = { pack: phaseNames.indexOf('gemm_pack'), compute: phaseNames.indexOf('gemm_compute') };
   const attnPhases = { pack: phaseNames.indexOf('attn_pack'), compute: phaseNames.indexOf('attn_compute') };
+  const attnBwdPhases = { pack: phaseNames.indexOf('attn_bwd_pack'), compute: phaseNames.indexOf('attn_bwd_compute') };
   const rowPhases = {
     softmax: phaseNames.indexOf('softmax_rows'),
     layernorm: phaseNames.indexOf('layernorm_rows'),
@@ -89,6 +97,10 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<W
     attention(q, k, v, out, p) {
       live('attention');
       runAttention(pool, arena, attnPhases, q, k, v, out, p);
+    },
+    attentionBackward(inputs, grads, p) {
+      live('attentionBackward');
+      runAttentionBackward(pool, arena, attnBwdPhases, inputs, grads, p);
     },
     softmax(x, out, p) {
       live('softmax');

@@ -2,6 +2,7 @@ import type { FunctionBuilder, Local } from '../emitter/function-builder.js';
 import type { ModuleBuilder } from '../emitter/module-builder.js';
 import { ValType } from '../emitter/opcodes.js';
 import { simdExp } from '../math/simd-exp.js';
+import { claimLoopTotal, locals, minTo } from '../emitter/i32-locals.js';
 import { AttnJob } from './attention-job.js';
 import type { AttentionPackFns } from './attention-pack.js';
 
@@ -228,28 +229,9 @@ export function emitAttention(mb: ModuleBuilder, ukernel: number, pack: Attentio
   });
 }
 
-export function locals(f: FunctionBuilder, n: number): Local[] {
-  return Array.from({ length: n }, () => f.local(i32));
-}
-
-export function minTo(f: FunctionBuilder, a: Local, b: Local, out: Local): void {
-  f.get(a).get(b).get(a).get(b).i32LtS().select().set(out);
-}
-
-/** Claims items one at a time from the counter at word `next` until `field` items are taken; counts each in `done` after `body`. */
+/** Claims heads (or other items) up to the job's `field` count. */
 function claimLoop(f: FunctionBuilder, job: Local, next: number, done: number, field: keyof typeof AttnJob, item: Local, body: () => void): void {
   const total = f.local(i32);
   f.get(job).i32Load(AttnJob[field] * 4).set(total);
   claimLoopTotal(f, job, next, done, total, item, body);
-}
-
-export function claimLoopTotal(f: FunctionBuilder, job: Local, next: number, done: number, total: Local, item: Local, body: () => void): void {
-  f.block((exit) => {
-    f.loop((again) => {
-      f.get(job).i32(1).i32AtomicAdd(next * 4).tee(item).get(total).i32GeS().brIf(exit);
-      body();
-      f.get(job).i32(1).i32AtomicAdd(done * 4).drop();
-      f.br(again);
-    });
-  });
 }
