@@ -1,7 +1,8 @@
 /**
- * CPU attention forward, [batch*heads, seq, headDim] f32: our fused wasm kernel (online softmax,
- * no score matrix) against the unfused composition of our own kernels (batched q k^T matmul,
- * softmax over rows, P v matmul) and PyTorch's softmax(q k^T / sqrt d) v when torch is importable.
+ * CPU attention, [batch*heads, seq, headDim] f32: our fused wasm forward (online softmax, no
+ * score matrix) against the unfused composition of our own kernels (batched q k^T matmul,
+ * softmax over rows, P v matmul) and PyTorch's softmax(q k^T / sqrt d) v when torch is
+ * importable; and our fused backward against PyTorch autograd through the same expression.
  *
  *   node --conditions=development --import tsx tools/bench/cpu-kernels/attention.ts [--seqs 256,1024] [--dims 64,128] [--threads 2]
  *
@@ -33,6 +34,8 @@ interface Row {
   fused: Timing;
   unfused: Timing | null;
   torch: Timing | null;
+  backward: Timing;
+  torchBackward: Timing | null;
 }
 const rows: Row[] = [];
 for (const d of dims) {
@@ -56,7 +59,13 @@ for (const d of dims) {
         kern.matmul(probs, v, out, { batch: bh, m: s, n: d, k: s, transA: false, transB: false, aBatchStride: s * s, bBatchStride: s * d });
       }, { maxRuns: 15 });
     }
-    rows.push({ seq: s, dim: d, bh, fused, unfused, torch: torchAttention(bh, s, d) });
+    const lse = new Float32Array(bh * s);
+    const p = { batchHeads: bh, seqQ: s, seqK: s, headDim: d, scale, lse };
+    kern.attention(q, k, v, out, p);
+    const dO = benchInput(bh * s * d, 4);
+    const grads = { dq: new Float32Array(bh * s * d), dk: new Float32Array(bh * s * d), dv: new Float32Array(bh * s * d) };
+    const backward = await measure(() => kern.attentionBackward({ q, k, v, o: out, dO, lse }, grads, p), { maxRuns: 15 });
+    rows.push({ seq: s, dim: d, bh, fused, unfused, torch: torchAttention(bh, s, d, false), backward, torchBackward: torchAttention(bh, s, d, true) });
     process.stderr.write(`seq ${s} dim ${d} done (load ${loadavg()[0].toFixed(2)})\n`);
   }
 }
@@ -67,12 +76,22 @@ const gf = (r: Row, t: Timing | null, cpu = false) => {
   return ms ? ((4 * r.bh * r.seq * r.seq * r.dim) / (ms * 1e6)).toFixed(1) : '-';
 };
 const ratio = (a: Timing, b: Timing | null) => (b ? `${(b.medianMs / a.medianMs).toFixed(2)}x` : '-');
-console.log(`\nattention forward GFLOP/s (median), ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}, ${threads} threads\n`);
+console.log(`\nattention forward GFLOP/s (median, 4*bh*s^2*d FLOPs), ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}, ${threads} threads\n`);
 console.log('| seq | head dim | batch*heads | fused | unfused (ours) | pytorch | fused / unfused | fused / pytorch | fused per CPU-s | unfused per CPU-s |');
 console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
   const cells = [r.seq, r.dim, r.bh, gf(r, r.fused), gf(r, r.unfused), gf(r, r.torch), ratio(r.fused, r.unfused), ratio(r.fused, r.torch), gf(r, r.fused, true), gf(r, r.unfused, true)];
   console.log(`| ${cells.join(' | ')} |`);
+}
+const gfb = (r: Row, t: Timing | null, cpu = false) => {
+  const ms = cpu ? t?.cpuMedianMs : t?.medianMs;
+  return ms ? ((10 * r.bh * r.seq * r.seq * r.dim) / (ms * 1e6)).toFixed(1) : '-';
+};
+console.log(`\nattention backward GFLOP/s (median, 10*bh*s^2*d FLOPs: the five products, scores recomputed)\n`);
+console.log('| seq | head dim | batch*heads | fused backward | pytorch autograd | fused / pytorch | fused per CPU-s |');
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const r of rows) {
+  console.log(`| ${[r.seq, r.dim, r.bh, gfb(r, r.backward), gfb(r, r.torchBackward), ratio(r.backward, r.torchBackward), gfb(r, r.backward, true)].join(' | ')} |`);
 }
 const outDir = join(repo, 'bench-results');
 if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
@@ -81,14 +100,21 @@ writeFileSync(`${file}.tmp`, `${JSON.stringify({ benchmark: 'cpu-attention-f32',
 renameSync(`${file}.tmp`, file);
 console.log(`\nwrote ${file}`);
 
-/** Median time of torch's softmax(q k^T * scale) v on the same shapes, or null without torch. */
-function torchAttention(bh: number, s: number, d: number): Timing | null {
+/** Median time of torch's softmax(q k^T * scale) v (or its autograd backward) on the same shapes, or null without torch. */
+function torchAttention(bh: number, s: number, d: number, backward: boolean): Timing | null {
   const script = `
 import statistics, time, torch
 torch.set_num_threads(${threads})
-q, k, v = (torch.rand(${bh}, ${s}, ${d}) for _ in range(3))
-def run():
+q, k, v = (torch.rand(${bh}, ${s}, ${d}, requires_grad=${backward ? 'True' : 'False'}) for _ in range(3))
+g = torch.rand(${bh}, ${s}, ${d})
+def forward():
     return torch.softmax(q @ k.transpose(1, 2) * ${1 / Math.sqrt(d)}, dim=-1) @ v
+out = forward() if ${backward ? 'True' : 'False'} else None
+def run():
+    if out is None:
+        return forward()
+    q.grad = k.grad = v.grad = None
+    out.backward(g, retain_graph=True)
 for _ in range(2): run()
 ts = []
 start = time.perf_counter()
