@@ -24,6 +24,12 @@ function positiveInteger(value: string, flag: string): number {
   return n;
 }
 
+function seedOf(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new RerankError(`--seed ${value}: expected an integer >= 0`);
+  return n;
+}
+
 function rankRule(opts: RerankCliOptions): RankRule {
   if ((opts.rank === undefined) === (opts.dynamic === undefined)) {
     throw new RerankError('give exactly one of --rank N or --dynamic METHOD:PARAM (sv_ratio, sv_cumulative, sv_fro)');
@@ -82,7 +88,7 @@ export function register(program: Command): void {
           split: opts.split,
           exactMaxAbsError: opts.maxAbsError ?? false,
           pad: opts.pad,
-          seed: Number(opts.seed),
+          seed: seedOf(opts.seed),
           to,
           dtype,
           onLayer: (report, done, total) => {
