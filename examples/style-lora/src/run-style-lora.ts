@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { describeDevice, getDevice } from '@loraflow/tensor-core';
 import { loadPipeline } from '@loraflow/flow-dit';
 import { loadLora } from '@loraflow/lora-adapters';
+import { imageGrid, loadDatasetFolder, readImage, writePng } from '@loraflow/datasets';
 import { resolveTrainingConfig, trainingProgressBar, trainLora } from '@loraflow/trainer';
 import { makeStyleDataset } from './make-dataset.js';
 import type { StyleLoraSettings } from './style-lora-settings.js';
@@ -43,14 +44,22 @@ export async function runStyleLora(s: StyleLoraSettings, options: RunStyleLoraOp
   const loraDir = join(s.outDir, 'lora');
   if (!options.resume) await rm(loraDir, { recursive: true, force: true });
   const datasetDir = join(s.outDir, 'dataset');
+  const pipeline = await loadPipeline(s.modelDir, { device });
+  const heldOut = pipeline.config.training?.heldOutTheme;
+  if (typeof heldOut === 'string' && heldOut !== s.heldOutTheme) {
+    log(`[dataset] the base model's config names "${heldOut}" as its held-out theme; using it instead of "${s.heldOutTheme}"`);
+    s.heldOutTheme = heldOut;
+  }
 
   const captions = await stage('dataset', async () => {
     const c = await makeStyleDataset(datasetDir, { theme: s.heldOutTheme, count: s.images, size: s.imageSize, trigger: s.trigger });
     log(`[dataset] ${s.images} ${s.heldOutTheme} scenes at ${s.imageSize} px in ${relative(process.cwd(), datasetDir)}; caption: "${c[0]}"`);
+    const items = (await loadDatasetFolder(datasetDir)).slice(0, 8);
+    const cells = await Promise.all(items.map(async (item, i) => ({ image: await readImage(item.imagePath), label: `${i + 1}` })));
+    await writePng(join(s.outDir, 'dataset.png'), await imageGrid(cells, { columns: 8, cellWidth: 128, cellHeight: 128, labelScale: 2 }));
     return c;
   });
 
-  const pipeline = await loadPipeline(s.modelDir, { device });
   const size = pipeline.config.resolution;
   const clf = await stage('classifier', async () => {
     const fitted = await fitThemeClassifier({ perTheme: s.classifierPerTheme, size, seed: 70_000 });

@@ -70,7 +70,7 @@ export async function runStyleStudy<C>(model: LoraTrainableModel<C>, s: StyleLor
     const cells: GridCell[] = [];
     for (const [label, settings] of g.rows) {
       const start = performance.now();
-      const images: RasterImage[] = await sampleImages(model, { ...settings, prompt: prompts, seed: s.study.seed });
+      const images: RasterImage[] = await sampleImages(model, { ...settings, prompt: prompts, seed: s.study.seed, mergeLora: true });
       const predicted = images.map((im) => classifyTheme(clf, im));
       const recognised = predicted.filter((p) => p === s.heldOutTheme).length;
       const row: StudyRow = { label, settings, score: recognised / images.length, recognised, samples: images.length, predicted, stats: meanStatistics(images.map(imageStatistics)), seconds: (performance.now() - start) / 1000 };

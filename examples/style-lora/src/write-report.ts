@@ -46,6 +46,9 @@ export function reportMarkdown(r: StyleLoraReport): string {
     '',
     `Mode **${r.mode}** on ${r.device}; base model \`${r.modelDir}\` (never trained on the ${r.heldOutTheme} theme).`,
     `Dataset: ${r.datasetImages} generated ${r.heldOutTheme} scenes captioned offline with the trigger, e.g. "${r.sampleCaptions[0] ?? ''}".`,
+    '',
+    '![training images](dataset.png)',
+    '',
     `Training: ${r.training.steps} steps in ${r.training.seconds.toFixed(0)} s, loss ${r.training.firstLoss.toFixed(3)} -> ${r.training.lastLoss.toFixed(3)}; LoRA \`${r.training.lora}\`${r.training.emaLora ? `, EMA \`${r.training.emaLora}\` (used below)` : ''}.`,
     '',
     '```yaml',
@@ -78,7 +81,7 @@ export function reportHtml(r: StyleLoraReport): string {
 <body><h1>Style LoRA: ${esc(r.heldOutTheme)} (&ldquo;${esc(r.trigger)}&rdquo;)</h1>
 <p>Mode <b>${esc(r.mode)}</b> on ${esc(r.device)}; base model <code>${esc(r.modelDir)}</code>, never trained on the ${esc(r.heldOutTheme)} theme.
 Dataset: ${r.datasetImages} generated scenes captioned offline with the trigger, e.g. &ldquo;${esc(r.sampleCaptions[0] ?? '')}&rdquo;.
-Training: ${r.training.steps} steps in ${r.training.seconds.toFixed(0)} s, loss ${r.training.firstLoss.toFixed(3)} &rarr; ${r.training.lastLoss.toFixed(3)}.</p>
+</p><img src="dataset.png" alt="training images"><p>Training: ${r.training.steps} steps in ${r.training.seconds.toFixed(0)} s, loss ${r.training.firstLoss.toFixed(3)} &rarr; ${r.training.lastLoss.toFixed(3)}.</p>
 <pre>${esc(Object.entries(r.training.recipe).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join('\n'))}</pre>
 ${r.training.lossCurve ? `<img src="${esc(r.training.lossCurve)}" alt="loss curve">` : ''}
 <p>Style score: the share of samples a theme classifier (colour + edge statistics, softmax regression on generator renders of every theme; ${pct(r.classifierAccuracy)} accuracy on unseen renders) calls &ldquo;${esc(r.heldOutTheme)}&rdquo;.</p>

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { LORA_FORMATS, type LoraFormat } from '@loraflow/lora-adapters';
 import { TrainerError } from './trainer-error.js';
@@ -253,7 +254,6 @@ export async function loadTrainingConfig(path: string): Promise<TrainingConfig> 
     throw new TrainerError(`${path}: cannot read the training config (${(error as Error).message})`);
   }
   const config = parseTrainingConfig(text, path);
-  const { dirname, resolve } = await import('node:path');
   const base = dirname(path);
   for (const key of ['model', 'dataset', 'output_dir'] as const) if (config[key]) config[key] = resolve(base, config[key]);
   return config;

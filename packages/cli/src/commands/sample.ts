@@ -56,7 +56,7 @@ export function register(program: Command): void {
           process.stderr.write(`${file}: ${report.loaded.length} layers\n`);
         }
         const t0 = performance.now();
-        const images = await sampleImages(pipeline, { prompt: opts.prompt, negative: opts.negative, count, seed, steps, sampler: opts.sampler, cfg, cfgNorm: Boolean(opts.trueCfgNorm) });
+        const images = await sampleImages(pipeline, { prompt: opts.prompt, negative: opts.negative, count, seed, steps, sampler: opts.sampler, cfg, cfgNorm: Boolean(opts.trueCfgNorm), mergeLora: true });
         const out = images.length === 1 ? images[0] : await imageGrid(images.map((image, k) => ({ image, label: `seed ${seed} #${k + 1}` })), { cellWidth: 128, cellHeight: 128 });
         await writePng(opts.output, out);
         process.stdout.write(`wrote ${opts.output} (${count} image${count > 1 ? 's' : ''}, ${opts.sampler} ${steps} steps, cfg ${cfg}${opts.trueCfgNorm ? ' norm' : ''}, LoRA scale ${scale}) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
