@@ -68,7 +68,7 @@ export function totalsOf(reports: readonly LayerReport[]): RerankTotals {
   };
 }
 
-/** A plain-text table of the layer reports with a total line, for terminals. */
+/** A plain-text table of the layer reports with a total line and the parameter count, for terminals. */
 export function formatReportTable(reports: readonly LayerReport[], totals: RerankTotals = totalsOf(reports)): string {
   const header = ['layer', 'shape', 'rank', 'kept', 'energy', 'rel.err', 'max.err'];
   const maxErr = (r: { maxAbsError: number | null; maxAbsErrorBound: number }): string =>
@@ -85,7 +85,7 @@ export function formatReportTable(reports: readonly LayerReport[], totals: Reran
   rows.push([
     `total (${totals.layers} layers)`,
     '',
-    `${totals.paramsIn}->${totals.paramsOut} params`,
+    '',
     '',
     `${(100 * totals.energyRetained).toFixed(3)}%`,
     totals.relFroError.toExponential(2),
@@ -93,5 +93,7 @@ export function formatReportTable(reports: readonly LayerReport[], totals: Reran
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
   const line = (cells: string[]): string => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(0, -1).map(line), line(widths.map((w) => '-'.repeat(w))), line(rows[rows.length - 1])].join('\n');
+  const share = totals.paramsIn > 0 ? ` (${((100 * totals.paramsOut) / totals.paramsIn).toFixed(1)}%)` : '';
+  const rule = line(widths.map((w) => '-'.repeat(w)));
+  return [line(header), rule, ...rows.slice(0, -1).map(line), rule, line(rows[rows.length - 1]), `parameters ${totals.paramsIn} -> ${totals.paramsOut}${share}`].join('\n');
 }

@@ -39,9 +39,10 @@ describe('per-layer report', () => {
     expect(totals.paramsOut).toBe(3 * 4 * 45);
     expect(totals.maxAbsError).toBeNull();
     const table = formatReportTable(reports, totals);
-    expect(table.split('\n')).toHaveLength(1 + 1 + 3 + 1 + 1) // header, rule, layers, rule, total;
+    expect(table.split('\n')).toHaveLength(1 + 1 + 3 + 1 + 1 + 1) // header, rule, layers, rule, total, parameters;
     expect(table).toContain('transformer_blocks.1.attn.to_k');
     expect(table).toContain('9->4');
+    expect(table).toContain(`parameters ${3 * 9 * 45} -> ${3 * 4 * 45} (44.4%)`);
     expect(JSON.parse(JSON.stringify({ layers: reports, totals })).totals.layers).toBe(3);
   });
 });

@@ -69,7 +69,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of --pad trainable', '0')
     .option('--max-abs-error', 'also compute the exact largest entry error (forms the delta row by row: slow on big layers)')
     .option('--json', 'print the report as JSON')
-    .option('--quiet', 'print only the total line')
+    .option('--quiet', 'print only the totals')
     .action(async (input: string, opts: RerankCliOptions) => {
       const rule = rankRule(opts);
       const maxRank = opts.maxRank === undefined ? undefined : positiveInteger(opts.maxRank, '--max-rank');
@@ -107,7 +107,7 @@ export function register(program: Command): void {
           return;
         }
         const table = formatReportTable(result.reports, result.totals).split('\n');
-        process.stdout.write(`${(opts.quiet ? table.slice(-1) : table).join('\n')}\n`);
+        process.stdout.write(`${(opts.quiet ? table.slice(-2) : table).join('\n')}\n`);
         process.stdout.write(`${result.inputFormat} -> ${result.outputFormat}: wrote ${opts.output} in ${seconds.toFixed(1)} s\n`);
       } finally {
         if (barStarted) bar.stop();
