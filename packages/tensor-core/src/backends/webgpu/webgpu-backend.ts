@@ -6,7 +6,7 @@ import { CommandRecorder, type RecorderStats } from './command-recorder.js';
 import { dispatchGrid } from './dispatch-grid.js';
 import { BufferUsage, MAP_MODE_READ } from './gpu-flags.js';
 import { WebGpuStorage } from './gpu-storage.js';
-import { ATTENTION_KEYS, ATTENTION_ROWS, attentionKernel } from './kernels/attention.wgsl.js';
+import { ATTENTION_KEYS, ATTENTION_ROWS, attentionKernel, slicedAttentionFits, slicedAttentionKernel, slicedAttentionRows } from './kernels/attention.wgsl.js';
 import { binaryKernel } from './kernels/binary.wgsl.js';
 import { castKernel } from './kernels/cast.wgsl.js';
 import { copyKernel } from './kernels/copy.wgsl.js';
@@ -331,12 +331,15 @@ export class WebGpuBackend implements Backend {
     const n = p.batch * p.lq * p.dv;
     const out = this.alloc(n, 'f32');
     if (n === 0) return out;
-    const qBlocks = Math.ceil(p.lq / ATTENTION_ROWS);
+    // vec4 bindings need every operand's batch stride divisible by 4 (dims are multiples of 16 then).
+    const sliced = slicedAttentionFits(p.d, p.dv) && p.kBatchStride % 4 === 0 && p.vBatchStride % 4 === 0;
+    const qBlocks = Math.ceil(p.lq / (sliced ? slicedAttentionRows(p.dv) : ATTENTION_ROWS));
     const scale = new Float32Array([p.scale]);
-    const params = [p.batch, p.lq, p.lk, new Uint32Array(scale.buffer)[0], p.kBatchStride, p.vBatchStride, p.maskBatchStride, p.causal ? 1 : 0, qBlocks];
+    const params = [p.batch, p.lq, p.lk, new Uint32Array(scale.buffer)[0], p.kBatchStride, p.vBatchStride, p.maskBatchStride, p.causal ? 1 : 0, qBlocks, ATTENTION_KEYS, p.dv / 16, p.d, p.dv];
     const buffers = [sq.buffer, sk.buffer, sv.buffer, out.buffer];
     if (sm) buffers.push(sm.buffer);
-    this.run(attentionKernel(p.d, p.dv, sm !== null), params, buffers, dispatchGrid(p.batch * qBlocks, this.maxPerDim));
+    const kernel = sliced ? slicedAttentionKernel(p.d, p.dv, sm !== null) : attentionKernel(p.d, p.dv, sm !== null);
+    this.run(kernel, params, buffers, dispatchGrid(p.batch * qBlocks, this.maxPerDim));
     return out;
   }
 
