@@ -1,10 +1,4 @@
-/**
- * Fills the zero-padded down rows `[kept, rankOut)` with seeded random directions, orthonormal to the
- * kept down rows and to each other, scaled to row norm 1/sqrt(3) (the expected norm of kohya's and
- * PEFT's kaiming-uniform down init), and leaves their up columns zero, so the delta is unchanged.
- * Why: a component that is zero in both factors gets zero gradient in both and never trains; with a
- * random down row and a zero up column it starts like a freshly initialised LoRA channel.
- */
+// Expected row norm of kaiming_uniform(a=sqrt(5)) down rows: entries U(-1/sqrt(in), 1/sqrt(in)).
 const PADDING_ROW_NORM = 1 / Math.sqrt(3);
 
 /** FNV-1a of a layer name mixed with the user seed, so each layer's padding is fixed whatever the layer order. */
@@ -14,7 +8,13 @@ export function layerSeed(seed: number, name: string): number {
   return h;
 }
 
-/** Fills padded down rows with trainable directions (see the file comment). */
+/**
+ * Fills the zero-padded down rows `[kept, rankOut)` with seeded random directions, orthonormal to the
+ * kept down rows and to each other, scaled to row norm 1/sqrt(3) (the expected norm of kohya's and
+ * PEFT's kaiming-uniform down init), and leaves their up columns zero, so the delta is unchanged.
+ * Why: a component that is zero in both factors gets zero gradient in both and never trains; with a
+ * random down row and a zero up column it starts like a freshly initialised LoRA channel.
+ */
 export function fillTrainablePadding(down: Float32Array, cols: number, kept: number, rankOut: number, seed: number): void {
   // Only `cols` orthonormal rows exist; rows past that stay zero.
   const last = Math.min(rankOut, cols);
