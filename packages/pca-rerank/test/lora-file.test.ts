@@ -105,6 +105,17 @@ describe('rerankLoraFile', () => {
     expect(frobeniusDistance(w, w8) / Math.hypot(...w)).toBeLessThan(1e-6); // same rank: only float32 rounding
   });
 
+  it('reads a file handed in as a Node Buffer (odd tensor offsets included) like the same file by path', async () => {
+    const input = kohyaFile();
+    input[`${Q}.lora_down.weight`] = { dtype: 'BF16', shape: [7, 12], values: normalArray(84, 11, 0.3) }; // 168 bytes
+    input[`${Q}.lora_up.weight`] = { dtype: 'BF16', shape: [9, 7], values: normalArray(63, 12) }; // 126 bytes: later tensors start at offsets = 2 mod 4
+    const path = fileOf(input, 'buffer-in.safetensors');
+    const fromPath = await rerankLoraFile(path, join(dir, 'from-path.safetensors'), { rule: { method: 'fixed', rank: 3 } });
+    const fromBuffer = await rerankLoraFile(readFileSync(path), join(dir, 'from-buffer.safetensors'), { rule: { method: 'fixed', rank: 3 } });
+    expect(fromBuffer.reports.map((r) => r.deltaNorm)).toEqual(fromPath.reports.map((r) => r.deltaNorm));
+    expect(readFileSync(join(dir, 'from-buffer.safetensors')).equals(readFileSync(join(dir, 'from-path.safetensors')))).toBe(true);
+  });
+
   it('leaves an existing output untouched when the input is malformed, and names the layer', async () => {
     const out = join(dir, 'kept.safetensors');
     writeFileSync(out, 'previous');
