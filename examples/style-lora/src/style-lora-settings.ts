@@ -88,7 +88,10 @@ export function styleLoraSettings(mode: StyleLoraMode, paths: { modelDir: string
   const s: StyleLoraSettings = { mode, ...paths, ...structuredClone(BASE) };
   if (mode === 'full') {
     s.imageSize = 80;
-    s.training = { ...s.training, steps: 6400, resolution: [64, 80], learning_rate: 2e-4, lr_warmup_steps: 100, save_every: 500 };
+    s.training = {
+      ...s.training, steps: 6400, resolution: [64, 80], learning_rate: 2e-4, lr_warmup_steps: 100, save_every: 500,
+      sample_every: 1000, sample_prompts: [`${s.trigger}, cherry blossom theme`, `${s.trigger}, desert theme`], sample_steps: 20, sample_cfg: 4,
+    };
     s.study = { ...s.study, steps: 30, perCell: { samplers: 8, scales: 16, cfg: 8, steps: 8 } };
     s.classifierPerTheme = 80;
   } else if (mode === 'quick') {
