@@ -19,30 +19,34 @@ export function isLoraFloatDType(dtype: string): dtype is LoraFloatDType {
   return dtype === 'F32' || dtype === 'F16' || dtype === 'BF16' || dtype === 'F64';
 }
 
-function aligned(bytes: Uint8Array, align: number): ArrayBuffer {
-  // Node's file reads can land at any byte offset of a shared pool buffer; typed views need alignment.
-  return bytes.byteOffset % align === 0 ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
+/**
+ * A buffer and offset where a typed view of `align`-byte elements can start. Node's file reads land at
+ * any offset of a shared pool; unaligned bytes are copied with Uint8Array's slice, because a Node
+ * Buffer's own slice() is a view, not a copy.
+ */
+function alignedView(bytes: Uint8Array, align: number): [ArrayBuffer, number] {
+  if (bytes.byteOffset % align === 0) return [bytes.buffer as ArrayBuffer, bytes.byteOffset];
+  return [Uint8Array.prototype.slice.call(bytes).buffer as ArrayBuffer, 0];
 }
 
 /** Decodes a stored factor to f32 values (halves widened exactly, F64 rounded). */
 export function rawToF32(raw: RawTensor, where = 'tensor'): Float32Array {
   const n = raw.shape.reduce((a, b) => a * b, 1);
-  const off = (bytes: Uint8Array, align: number) => (bytes.byteOffset % align === 0 ? bytes.byteOffset : 0);
   switch (raw.dtype) {
     case 'F32':
-      return new Float32Array(aligned(raw.bytes, 4), off(raw.bytes, 4), n);
+      return new Float32Array(...alignedView(raw.bytes, 4), n);
     case 'F64':
-      return Float32Array.from(new Float64Array(aligned(raw.bytes, 8), off(raw.bytes, 8), n));
+      return Float32Array.from(new Float64Array(...alignedView(raw.bytes, 8), n));
     case 'BF16': {
       // bf16 is the top half of an f32: widen by shifting into a u32 view (no per-element call).
-      const bits = new Uint16Array(aligned(raw.bytes, 2), off(raw.bytes, 2), n);
+      const bits = new Uint16Array(...alignedView(raw.bytes, 2), n);
       const out = new Float32Array(n);
       const wide = new Uint32Array(out.buffer);
       for (let i = 0; i < n; i++) wide[i] = bits[i] << 16;
       return out;
     }
     case 'F16': {
-      const bits = new Uint16Array(aligned(raw.bytes, 2), off(raw.bytes, 2), n);
+      const bits = new Uint16Array(...alignedView(raw.bytes, 2), n);
       const out = new Float32Array(n);
       for (let i = 0; i < n; i++) out[i] = f16BitsToF32(bits[i]);
       return out;

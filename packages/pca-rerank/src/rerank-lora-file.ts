@@ -42,10 +42,7 @@ export interface RerankFileResult {
  * rank rule is recorded under `loraflow_rerank`.
  */
 export async function rerankLoraFile(input: string | Uint8Array, output: string, options: RerankFileOptions): Promise<RerankFileResult> {
-  // A plain Uint8Array view of the same memory: Node Buffers (e.g. from readFileSync) make slice()
-  // return views instead of copies, which breaks the realignment of odd-offset tensors downstream.
-  const bytes = input instanceof Uint8Array ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength) : input;
-  const reader = await openLoraFile(bytes, options.open);
+  const reader = await openLoraFile(input, options.open);
   const outputFormat = options.to ?? reader.format;
   const reports: LayerReport[] = [];
   try {

@@ -115,3 +115,14 @@ describe('safetensors', () => {
     expect(touched - headerBytes).toBe(4);
   });
 });
+
+describe('safetensors from a Node Buffer', () => {
+  it('reads tensors at unaligned offsets of a pooled Buffer correctly', async () => {
+    const bytes = await tc.serializeSafetensors({ a: tc.tensor(new Uint8Array([9])), b: tc.tensor([5, 6]) });
+    // A Buffer view at an odd offset inside a larger allocation, like Node's pooled file reads.
+    const pool = Buffer.alloc(bytes.length + 3);
+    pool.set(bytes, 3);
+    const r = await tc.readSafetensors(pool.subarray(3));
+    expect(Array.from(await (await r.read('b')).data())).toEqual([5, 6]);
+  });
+});

@@ -11,7 +11,8 @@ export interface ByteSource {
 
 /** A ByteSource over bytes already in memory (browser uploads, fetch() results, tests). */
 export function bufferSource(bytes: ArrayBuffer | Uint8Array, name = '<buffer>'): ByteSource {
-  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  // A plain Uint8Array view (not a Node Buffer subclass) so subarray/slice keep standard semantics.
+  const view = bytes instanceof Uint8Array ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
   return {
     name,
     size: view.byteLength,

@@ -72,7 +72,8 @@ function parseHeader(name: string, json: string, dataSize: number): { entries: M
 
 function toStorage(raw: RawTensor, source: string, key: string): StorageArray {
   const { dtype, bytes } = raw;
-  const copy = bytes.slice();
+  // Uint8Array's slice always copies (a Node Buffer's own slice() would be a view into its pool).
+  const copy = Uint8Array.prototype.slice.call(bytes) as Uint8Array;
   const buf = copy.buffer;
   switch (dtype) {
     case 'F32':
