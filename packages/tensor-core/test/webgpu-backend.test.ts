@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cpu, f32ToBf16Bits, f32ToF16Bits, type DType, type StorageArray } from '@loraflow/tensor-core';
+import { geluErf } from '../src/backends/cpu/scalar-math.js';
 import type { Backend, Storage } from '../src/device/backend.js';
 import { dispatchGrid } from '../src/backends/webgpu/dispatch-grid.js';
 import { bucketBytes } from '../src/backends/webgpu/buffer-pool.js';
@@ -198,6 +199,24 @@ for (const device of gpuDevices) {
         // f32 accumulation over <= 150 terms of magnitude <= 1.2: ~150 * 6e-8 against the term scale (floor 1).
         expect(maxRelError(out, expected, 1), `trans ${transA} ${transB}`).toBeLessThan(1e-5);
       }
+    });
+
+    it.each([[5, 37, 19], [64, 128, 32]])('matmulFused adds the bias and applies GELU in the epilogue (m %i, n %i, k %i)', async (m, n, k) => {
+      const a = Float32Array.from(randomValues(m * k, 81));
+      const b = Float32Array.from(randomValues(n * k, 82));
+      const bias = Float32Array.from(randomValues(n, 83));
+      const p = { batch: 1, m, n, k, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0 };
+      const out = await g.read(g.matmulFused(g.upload(a, 'f32'), g.upload(b, 'f32'), p, { bias: g.upload(bias, 'f32'), activation: 'gelu_erf' }));
+      const expected = new Float64Array(m * n);
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let s = bias[j];
+          for (let q = 0; q < k; q++) s += a[i * k + q] * b[j * k + q];
+          expected[i * n + j] = geluErf(s);
+        }
+      }
+      // f32 sums of <= 37 terms, then GELU (slope <= 1.13): judged against the term scale (floor 1).
+      expect(maxRelError(out, expected, 1)).toBeLessThan(1e-5);
     });
 
     it('copies between strided views of high rank like the CPU', async () => {

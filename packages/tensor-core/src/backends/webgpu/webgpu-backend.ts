@@ -55,6 +55,13 @@ export interface FusedAttentionParams {
   readonly maskBatchStride: number;
 }
 
+/** What `matmulFused` applies to each output before storing it. */
+export interface MatmulEpilogue {
+  /** f32 storage of length n added to every output row. */
+  readonly bias?: Storage | null;
+  readonly activation?: UnaryOp | null;
+}
+
 /** Counters of the backend's caches, for tests and benchmarks. */
 export interface WebGpuBackendStats {
   pool: BufferPoolStats;
@@ -230,12 +237,23 @@ export class WebGpuBackend implements Backend {
   }
 
   matmul(a: Storage, b: Storage, p: MatmulParams): Storage {
+    return this.matmulFused(a, b, p, {});
+  }
+
+  /**
+   * matmul with a fused epilogue: out = activation(a @ b + bias) where bias (f32, length n) is added
+   * to every row. Not part of the Backend interface: the op layer may use it for linear layers.
+   */
+  matmulFused(a: Storage, b: Storage, p: MatmulParams, epilogue: MatmulEpilogue): Storage {
     this.check('matmul');
+    const bias = epilogue.bias ? gpu(epilogue.bias, 'matmul bias') : null;
+    if (bias && bias.size !== p.n) throw new TensorError(`webgpu matmul: bias has ${bias.size} elements, expected n = ${p.n}`);
+    const activation = epilogue.activation ?? null;
     const sa = gpu(a, 'matmul');
     const sb = gpu(b, 'matmul');
     const out = this.alloc(p.batch * p.m * p.n, 'f32');
     if (p.batch * p.m * p.n === 0) return out;
-    if (p.k === 0) {
+    if (p.k === 0 && !bias && !activation) {
       this.run(fillKernel(), [p.batch * p.m * p.n, 0], [out.buffer], this.grid1d(p.batch * p.m * p.n));
       return out;
     }
@@ -244,14 +262,16 @@ export class WebGpuBackend implements Backend {
     const vecB = (p.transB ? p.k : p.n) % 4 === 0 && p.bBatchStride % 4 === 0;
     const tile = matmulTile({ ...this.opts.matmulShape });
     const fit = vecA && vecB && p.m % tile === 0 && p.n % tile === 0 && p.k % this.opts.matmulShape.tileK === 0;
-    const config: MatmulConfig = { transA: p.transA, transB: p.transB, ...this.opts.matmulShape, vecA, vecB, fit };
+    const config: MatmulConfig = { transA: p.transA, transB: p.transB, ...this.opts.matmulShape, vecA, vecB, fit, bias: bias !== null, activation };
     const gx = Math.ceil(p.n / tile);
     const gy = Math.ceil(p.m / tile);
     if (gx > this.maxPerDim || gy > this.maxPerDim) throw new TensorError(`webgpu matmul: output ${p.m} x ${p.n} exceeds ${this.maxPerDim} tiles of ${tile} per side`);
     const kernel = matmulKernel(config);
     for (let base = 0; base < p.batch; base += this.maxPerDim) {
       const count = Math.min(this.maxPerDim, p.batch - base);
-      this.run(kernel, [p.m, p.n, p.k, p.aBatchStride, p.bBatchStride, base], [sa.buffer, sb.buffer, out.buffer], [gx, gy, count]);
+      const buffers = [sa.buffer, sb.buffer, out.buffer];
+      if (bias) buffers.push(bias.buffer);
+      this.run(kernel, [p.m, p.n, p.k, p.aBatchStride, p.bBatchStride, base], buffers, [gx, gy, count]);
     }
     return out;
   }

@@ -1,4 +1,7 @@
+import type { UnaryOp } from '../../../device/backend.js';
 import type { KernelSource } from '../pipeline-cache.js';
+import { UNARY_EXPR } from './unary.wgsl.js';
+import { WGSL_MATH } from './wgsl-math.js';
 import { WGSL_PRELUDE } from './wgsl-prelude.js';
 
 /** Shape of the register-tiled matmul: threads per side, K depth per stage, vec4 global loads. */
@@ -15,6 +18,9 @@ export interface MatmulConfig {
   readonly vecB: boolean;
   /** M, N are multiples of the tile and K of tileK: no bounds checks at all. */
   readonly fit: boolean;
+  /** Epilogue: add a bias over columns (binding 4), then apply an activation, before the store. */
+  readonly bias?: boolean;
+  readonly activation?: UnaryOp | null;
 }
 
 /** Output rows / columns per workgroup for a config. */
@@ -76,15 +82,25 @@ function tileLoad(name: 'A' | 'B', contiguousK: boolean, vec: boolean, fit: bool
  * Register-tiled batched matmul: a wg x wg workgroup computes a 4wg x 4wg output tile, each thread
  * a 4 x 4 block in four vec4 accumulators; K slices of A and B are staged in workgroup memory as
  * vec4 groups so the inner loop does two vec4 loads per 16 multiply-adds. Transposes and vec4
- * global loads are baked into the key. Params: [M, N, K, aBatchStride, bBatchStride, batchBase].
+ * global loads are baked into the key, and so is an optional epilogue (bias over columns, then an
+ * activation) applied before the store. Params: [M, N, K, aBatchStride, bBatchStride, batchBase].
  */
 export function matmulKernel(c: MatmulConfig): KernelSource {
   const T = matmulTile(c);
   const TK = c.tileK;
   const threads = c.wg * c.wg;
   return {
-    key: `matmul:wg${c.wg}:k${TK}:${c.transA ? 'T' : 'N'}${c.transB ? 'T' : 'N'}:${c.vecA ? 'v' : 's'}${c.vecB ? 'v' : 's'}${c.fit ? ':fit' : ''}`,
-    wgsl: () => `${WGSL_PRELUDE}
+    key: `matmul:wg${c.wg}:k${TK}:${c.transA ? 'T' : 'N'}${c.transB ? 'T' : 'N'}:${c.vecA ? 'v' : 's'}${c.vecB ? 'v' : 's'}${c.fit ? ':fit' : ''}${c.bias ? ':bias' : ''}${c.activation ? `:${c.activation}` : ''}`,
+    wgsl: () => `${WGSL_PRELUDE}${c.activation ? WGSL_MATH : ''}
+${c.bias ? '@group(0) @binding(4) var<storage, read> BIAS: array<f32>;' : ''}
+fn epilogue(v: f32, col: u32) -> f32 {
+  var x = v${c.bias ? ' + BIAS[col]' : ''};
+  ${c.activation ? `x = ${UNARY_EXPR[c.activation]};` : ''}
+  return x;
+}
+fn epilogue4(v: vec4<f32>, col: u32) -> vec4<f32> {
+  return vec4<f32>(epilogue(v.x, col), epilogue(v.y, col + 1u), epilogue(v.z, col + 2u), epilogue(v.w, col + 3u));
+}
 @group(0) @binding(1) var<storage, read> ${c.vecA ? 'A4: array<vec4<f32>>' : 'A: array<f32>'};
 @group(0) @binding(2) var<storage, read> ${c.vecB ? 'B4: array<vec4<f32>>' : 'B: array<f32>'};
 @group(0) @binding(3) var<storage, read_write> C: array<${c.fit ? 'vec4<f32>' : 'f32'}>;
@@ -122,14 +138,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let r = row0 + lid.y * 4u;
   let c = col0 + lid.x * 4u;
   let cBase = batch * M * N;
-  ${c.fit ? `C[(cBase + r * N + c) / 4u] = c0;
-  C[(cBase + (r + 1u) * N + c) / 4u] = c1;
-  C[(cBase + (r + 2u) * N + c) / 4u] = c2;
-  C[(cBase + (r + 3u) * N + c) / 4u] = c3;` : `let rows = array<vec4<f32>, 4>(c0, c1, c2, c3);
+  ${c.fit ? `C[(cBase + r * N + c) / 4u] = epilogue4(c0, c);
+  C[(cBase + (r + 1u) * N + c) / 4u] = epilogue4(c1, c);
+  C[(cBase + (r + 2u) * N + c) / 4u] = epilogue4(c2, c);
+  C[(cBase + (r + 3u) * N + c) / 4u] = epilogue4(c3, c);` : `let rows = array<vec4<f32>, 4>(c0, c1, c2, c3);
   for (var i = 0u; i < 4u; i = i + 1u) {
     if (r + i < M) {
       for (var j = 0u; j < 4u; j = j + 1u) {
-        if (c + j < N) { C[cBase + (r + i) * N + c + j] = rows[i][j]; }
+        if (c + j < N) { C[cBase + (r + i) * N + c + j] = epilogue(rows[i][j], c + j); }
       }
     }
   }`}

@@ -3,8 +3,8 @@ import type { KernelSource } from '../pipeline-cache.js';
 import { WGSL_MATH } from './wgsl-math.js';
 import { WGSL_MAIN_1D, WGSL_PRELUDE } from './wgsl-prelude.js';
 
-/** The WGSL expression of each unary op over `x`. */
-const UNARY_EXPR: Record<UnaryOp, string> = {
+/** The WGSL expression of each unary op over `x` (needs WGSL_MATH in scope). */
+export const UNARY_EXPR: Record<UnaryOp, string> = {
   neg: '-x',
   abs: 'abs(x)',
   exp: 'exp(x)',
