@@ -24,7 +24,7 @@ export const AttnJob = {
   mask: 15,
   maskStride: 16,
   maskGroup: 17,
-  /** Packed K^T blocks [bh][kBlocks][d][bc] and zero-padded V [bh][kBlocks*bc][dp]. */
+  /** Packed K^T as 4-key panels [bh][kBlocks*bc/4][d][4] and zero-padded V [bh][kBlocks*bc][dp]. */
   kt: 18,
   vp: 19,
   /** Per query row: running max and sum of the softmax, [bh][sq][2]. */

@@ -27,10 +27,11 @@ export function emitAttention(mb: ModuleBuilder, ukernel: number, pack: Attentio
     fld('sk').set(sk);
     fld('kBlocks').get(bc).i32Mul().set(kpad);
     claimLoop(f, job, AttnJob.packNext, AttnJob.packDone, 'bh', h, () => {
-      // K^T in key blocks [kBlocks][d][bc]; V zero-padded to [kpad][dp].
+      // K^T as panels of 4 keys [kpad/4][d][4] (a key block is a run of bc/4 panels); V
+      // zero-padded to [kpad][dp].
       fld('k').get(h).get(sk).i32Mul().get(d).i32Mul().i32(4).i32Mul().i32Add();
       fld('kt').get(h).get(kpad).i32Mul().get(d).i32Mul().i32(4).i32Mul().i32Add();
-      f.get(sk).get(d).get(bc).get(kpad).call(pack.transposedBlocks);
+      f.get(sk).get(d).get(kpad).call(pack.panels4);
       fld('v').get(h).get(sk).i32Mul().get(d).i32Mul().i32(4).i32Mul().i32Add();
       fld('vp').get(h).get(kpad).i32Mul().get(dp).i32Mul().i32(4).i32Mul().i32Add();
       f.get(sk).get(d).get(dp).get(kpad).call(pack.paddedRows);
@@ -59,7 +60,7 @@ export function emitAttention(mb: ModuleBuilder, ukernel: number, pack: Attentio
     fld('causal').set(causal);
     f.get(job).f32Load(AttnJob.scale * 4).set(scale);
     f.v128f32(-Infinity).set(neg);
-    // This thread's scratch: QT [d][br], ST [bc][br], O [br][dp], m/l/alpha [br].
+    // This thread's scratch: QT [br/8][d][8], ST [bc][br], O [br][dp], m/l/alpha [br].
     f.get(job).i32(1).i32AtomicAdd(AttnJob.slotNext * 4).set(slot);
     fld('scratch').get(slot).get(job).i32Load(AttnJob.slotBytes * 4).i32Mul().i32Add().set(qt);
     f.get(qt).get(d).get(br).i32Mul().i32(4).i32Mul().i32Add().set(st);
@@ -77,11 +78,12 @@ export function emitAttention(mb: ModuleBuilder, ukernel: number, pack: Attentio
       f.get(sq).get(i0).i32Sub().set(nq);
       minTo(f, nq, br, nq);
 
-      // Q^T block, pre-scaled: QT[t][i] = scale * Q[h][i0+i][t] (0 for rows past sq).
+      // Q^T block, pre-scaled, as panels of 8 queries [br/8][d][8]: scale * Q[h][i0+i][t] (0 past sq).
       fld('q').get(h).get(sq).i32Mul().get(i0).i32Add().get(d).i32Mul().i32(4).i32Mul().i32Add().set(q);
       f.forRange(i, () => f.i32(0), br, 1, () => {
         f.forRange(t, () => f.i32(0), d, 1, () => {
-          f.get(qt).get(t).get(br).i32Mul().get(i).i32Add().i32(4).i32Mul().i32Add();
+          // panel (i/8), row t, lane i%8
+          f.get(qt).get(i).i32(8).i32DivU().get(d).i32Mul().get(t).i32Add().i32(8).i32Mul().get(i).i32(7).op(0x71).i32Add().i32(4).i32Mul().i32Add();
           f.get(i).get(nq).i32LtS().ifElse(
             () => void f.get(q).get(i).get(d).i32Mul().get(t).i32Add().i32(4).i32Mul().i32Add().f32Load().get(scale).f32Mul(),
             () => void f.f32(0),
@@ -117,13 +119,15 @@ export function emitAttention(mb: ModuleBuilder, ukernel: number, pack: Attentio
           minTo(f, nk, bc, nk);
           f.get(nk).i32(3).i32Add().i32(-4).op(0x71).set(rowsValid);
 
-          // S^T[j][i] = sum_t KT[t][j] QT[t][i], rows j in fours, columns i in eights.
+          // S^T[j][i] = sum_t K^T[t][j] Q^T[t][i], rows j in fours, columns i in eights; both
+          // operands are in micro-kernel panels (K^T 4 keys wide, Q^T 8 queries wide), read contiguously.
           f.forRange(jp, () => f.i32(0), rowsValid, 4, () => {
             f.forRange(ip, () => f.i32(0), br, 8, () => {
-              fld('kt').get(h).get(kpad).i32Mul().get(j0).i32Add().get(d).i32Mul().get(jp).i32Add().i32(4).i32Mul().i32Add();
-              f.get(qt).get(ip).i32(4).i32Mul().i32Add();
+              // panel (j0 + jp)/4 of K^T starts (j0 + jp)*d floats in
+              fld('kt').get(h).get(kpad).i32Mul().get(j0).i32Add().get(jp).i32Add().get(d).i32Mul().i32(4).i32Mul().i32Add();
+              f.get(qt).get(ip).get(d).i32Mul().i32(4).i32Mul().i32Add();
               f.get(st).get(jp).get(br).i32Mul().get(ip).i32Add().i32(4).i32Mul().i32Add();
-              f.get(d).get(br).i32(4).i32Mul().i32(0).get(bc).i32(4).i32Mul().get(br).i32(4).i32Mul();
+              f.get(d).get(br).i32(4).i32Mul().i32(0).i32(16).i32(32);
               f.call(ukernel);
             });
           });

@@ -9,6 +9,11 @@ export interface AttentionPackFns {
   transposedBlocks: number;
   /** `(src, dst, rows, d, dp, rowsPad)`: X [rows][d] -> [rowsPad][dp], zero padded. */
   paddedRows: number;
+  /**
+   * `(src, dst, rows, d, rowsPad)`: X [rows][d] -> X^T as panels of 4 rows, [rowsPad/4][d][4], zero
+   * past `rows`: the micro-kernel's A operand read contiguously (16 bytes per k).
+   */
+  panels4: number;
 }
 
 /**
@@ -70,5 +75,30 @@ export function emitAttentionPack(mb: ModuleBuilder): AttentionPackFns {
     },
     { exported: false },
   );
-  return { transposedBlocks, paddedRows };
+  const panels4 = mb.func(
+    'attn_pack_panels4',
+    [i32, i32, i32, i32, i32],
+    [],
+    (f) => {
+      const [src, dst, rows, d, rowsPad] = f.params;
+      const j = f.local(i32);
+      const t = f.local(i32);
+      f.forRange(j, () => f.i32(0), rowsPad, 1, () => {
+        // element (t, j) at dst + ((j/4)*d + t)*16 + (j%4)*4
+        f.forRange(t, () => f.i32(0), d, 1, () => {
+          f.get(dst).get(j).i32(2).op(0x76 /* i32.shr_u */).get(d).i32Mul().get(t).i32Add().i32(16).i32Mul().i32Add();
+          f.get(j).i32(3).op(0x71 /* i32.and */).i32(4).i32Mul().i32Add();
+          f.get(j).get(rows).i32LtS().ifElse(
+            () => void f.get(src).get(t).i32(4).i32Mul().i32Add().f32Load(),
+            () => void f.f32(0),
+            f32,
+          );
+          f.f32Store();
+        });
+        f.get(src).get(d).i32(4).i32Mul().i32Add().set(src);
+      });
+    },
+    { exported: false },
+  );
+  return { transposedBlocks, paddedRows, panels4 };
 }
