@@ -178,8 +178,9 @@ for (const device of gpuDevices) {
       }
     });
 
-    // Ragged sizes take the bounds-checked scalar-load kernels; multiples of 4 the vec4 loads; multiples of the tile the unchecked kernels.
-    const matmulShapes = [[3, 131, 70, 150], [2, 36, 68, 40], [2, 128, 192, 64]];
+    // Ragged sizes take the bounds-checked scalar-load kernels, multiples of 4 the vec4 loads, multiples of the tile the unchecked
+    // kernels; outputs under 64 tiles of 64 x 64 use 32 x 32 tiles, the last two shapes the 64 x 64 ones.
+    const matmulShapes = [[3, 131, 70, 150], [2, 36, 68, 40], [2, 128, 192, 64], [70, 65, 66, 20], [16, 128, 128, 64]];
     it.each(matmulShapes)('matmul [%i x %i x %i, k %i] with transposes and a broadcast operand matches float64', async (batch, m, n, k) => {
       for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
         const a = Float32Array.from(randomValues(batch * m * k, 21));

@@ -82,7 +82,8 @@ async function openDevice({ adapter, entry, identity }: FoundAdapter): Promise<W
     kind: 'webgpu',
     summary: adapterSummary(identity, entry.via),
     adapter: identity,
-    features: [...device.features].map(String).sort(),
+    // What the adapter offers (the device enables shader-f16 from these when present).
+    features: [...adapter.features].map(String).sort(),
     limits: readLimits(device.limits),
   };
   const wrapper: WebGpuDevice & { gpuEntry: GpuEntry } = {
