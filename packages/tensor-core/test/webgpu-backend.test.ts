@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cpu, f32ToBf16Bits, f32ToF16Bits, type DType, type StorageArray } from '@loraflow/tensor-core';
-import { geluErf } from '../src/backends/cpu/scalar-math.js';
+import { geluErf, sigmoid } from '../src/backends/cpu/scalar-math.js';
 import type { Backend, Storage } from '../src/device/backend.js';
 import { dispatchGrid } from '../src/backends/webgpu/dispatch-grid.js';
 import { bucketBytes } from '../src/backends/webgpu/buffer-pool.js';
@@ -218,6 +218,26 @@ for (const device of gpuDevices) {
       }
       // f32 sums of <= 37 terms, then GELU (slope <= 1.13): judged against the term scale (floor 1).
       expect(maxRelError(out, expected, 1)).toBeLessThan(1e-5);
+    });
+
+    it.each([[37, 48, 40, 4], [64, 64, 128, 8]])('loraLinear (m %i, k %i, n %i, rank %i) matches act(x W^T + b + s (x A^T) B^T) in float64', async (m, k, n, rank) => {
+      const [x, w, a, b, bias] = [[m * k, 91], [n * k, 92], [rank * k, 93], [n * rank, 94], [n, 95]].map(([len, seed]) => Float32Array.from(randomValues(len, seed)));
+      const scale = 0.75;
+      const up = (v: Float32Array) => g.upload(v, 'f32');
+      const out = await g.read(g.loraLinear(up(x), up(w), up(bias), up(a), up(b), { m, k, n, rank, scale, activation: 'silu' }));
+      const expected = new Float64Array(m * n);
+      for (let i = 0; i < m; i++) {
+        const h = new Float64Array(rank);
+        for (let r = 0; r < rank; r++) for (let q = 0; q < k; q++) h[r] += x[i * k + q] * a[r * k + q];
+        for (let j = 0; j < n; j++) {
+          let s = bias[j];
+          for (let q = 0; q < k; q++) s += x[i * k + q] * w[j * k + q];
+          for (let r = 0; r < rank; r++) s += scale * h[r] * b[j * rank + r];
+          expected[i * n + j] = s * sigmoid(s);
+        }
+      }
+      // f32 sums of <= 64 terms plus a rank-8 update: judged against the term scale (floor 1).
+      expect(maxRelError(out, expected, 1)).toBeLessThan(2e-5);
     });
 
     it('copies between strided views of high rank like the CPU', async () => {

@@ -64,6 +64,21 @@ export interface MatmulEpilogue {
   /** f32 storage of length n added to every output row. */
   readonly bias?: Storage | null;
   readonly activation?: UnaryOp | null;
+  /** Accumulate into this existing [batch, m, n] f32 storage: into = act(alpha * a b + into + bias). */
+  readonly into?: Storage | null;
+  readonly alpha?: number;
+}
+
+/** Shapes of a LoRA linear layer y = act(x W^T + b + scale * (x A^T) B^T) for x [m, k]. */
+export interface LoraLinearParams {
+  readonly m: number;
+  /** Input features. */
+  readonly k: number;
+  /** Output features. */
+  readonly n: number;
+  readonly rank: number;
+  readonly scale: number;
+  readonly activation?: UnaryOp | null;
 }
 
 /** Counters of the backend's caches, for tests and benchmarks. */
@@ -253,11 +268,13 @@ export class WebGpuBackend implements Backend {
     const bias = epilogue.bias ? gpu(epilogue.bias, 'matmul bias') : null;
     if (bias && bias.size !== p.n) throw new TensorError(`webgpu matmul: bias has ${bias.size} elements, expected n = ${p.n}`);
     const activation = epilogue.activation ?? null;
+    const into = epilogue.into ? gpu(epilogue.into, 'matmul into') : null;
+    if (into && into.size !== p.batch * p.m * p.n) throw new TensorError(`webgpu matmul: accumulation target has ${into.size} elements, expected ${p.batch * p.m * p.n}`);
     const sa = gpu(a, 'matmul');
     const sb = gpu(b, 'matmul');
-    const out = this.alloc(p.batch * p.m * p.n, 'f32');
+    const out = into ?? this.alloc(p.batch * p.m * p.n, 'f32');
     if (p.batch * p.m * p.n === 0) return out;
-    if (p.k === 0 && !bias && !activation) {
+    if (p.k === 0 && !bias && !activation && !into) {
       this.run(fillKernel(), [p.batch * p.m * p.n, 0], [out.buffer], this.grid1d(p.batch * p.m * p.n));
       return out;
     }
@@ -268,7 +285,8 @@ export class WebGpuBackend implements Backend {
     const shape = this.opts.matmulShape ?? (largeTiles < 64 ? MATMUL_SMALL : MATMUL_LARGE);
     const tile = matmulTile(shape);
     const fit = vecA && vecB && p.m % tile === 0 && p.n % tile === 0 && p.k % shape.tileK === 0;
-    const config: MatmulConfig = { transA: p.transA, transB: p.transB, ...shape, vecA, vecB, fit, bias: bias !== null, activation };
+    const config: MatmulConfig = { transA: p.transA, transB: p.transB, ...shape, vecA, vecB, fit, bias: bias !== null, activation, accumulate: into !== null };
+    const alpha = new Uint32Array(new Float32Array([epilogue.alpha ?? 1]).buffer)[0];
     const gx = Math.ceil(p.n / tile);
     const gy = Math.ceil(p.m / tile);
     if (gx > this.maxPerDim || gy > this.maxPerDim) throw new TensorError(`webgpu matmul: output ${p.m} x ${p.n} exceeds ${this.maxPerDim} tiles of ${tile} per side`);
@@ -277,9 +295,23 @@ export class WebGpuBackend implements Backend {
       const count = Math.min(this.maxPerDim, p.batch - base);
       const buffers = [sa.buffer, sb.buffer, out.buffer];
       if (bias) buffers.push(bias.buffer);
-      this.run(kernel, [p.m, p.n, p.k, p.aBatchStride, p.bBatchStride, base], buffers, [gx, gy, count]);
+      this.run(kernel, [p.m, p.n, p.k, p.aBatchStride, p.bBatchStride, base, alpha], buffers, [gx, gy, count]);
     }
     return out;
+  }
+
+  /**
+   * A LoRA linear layer in three dispatches: h = x A^T, y = x W^T, then y = act(y + scale * h B^T + b)
+   * in the last matmul's epilogue, with no separate scale / add / bias / activation passes.
+   * x [m, k], W [n, k], A [rank, k], B [n, rank], bias [n] or null.
+   */
+  loraLinear(x: Storage, weight: Storage, bias: Storage | null, loraA: Storage, loraB: Storage, p: LoraLinearParams): Storage {
+    const flat = { batch: 1, aBatchStride: 0, bBatchStride: 0, transA: false, transB: true };
+    const h = this.matmul(x, loraA, { ...flat, m: p.m, n: p.rank, k: p.k });
+    const y = this.matmul(x, weight, { ...flat, m: p.m, n: p.n, k: p.k });
+    this.matmulFused(h, loraB, { ...flat, m: p.m, n: p.n, k: p.rank }, { into: y, alpha: p.scale, bias, activation: p.activation ?? null });
+    this.free(h);
+    return y;
   }
 
   copy(src: Storage, srcView: StridedView, dst: Storage, dstView: StridedView, shape: readonly number[]): void {

@@ -21,6 +21,8 @@ export interface MatmulConfig {
   /** Epilogue: add a bias over columns (binding 4), then apply an activation, before the store. */
   readonly bias?: boolean;
   readonly activation?: UnaryOp | null;
+  /** C = epilogue(alpha * A B + C_old): accumulate into the existing output (alpha is param 6). */
+  readonly accumulate?: boolean;
 }
 
 /** Output rows / columns per workgroup for a config. */
@@ -90,16 +92,16 @@ export function matmulKernel(c: MatmulConfig): KernelSource {
   const TK = c.tileK;
   const threads = c.wg * c.wg;
   return {
-    key: `matmul:wg${c.wg}:k${TK}:${c.transA ? 'T' : 'N'}${c.transB ? 'T' : 'N'}:${c.vecA ? 'v' : 's'}${c.vecB ? 'v' : 's'}${c.fit ? ':fit' : ''}${c.bias ? ':bias' : ''}${c.activation ? `:${c.activation}` : ''}`,
+    key: `matmul:wg${c.wg}:k${TK}:${c.transA ? 'T' : 'N'}${c.transB ? 'T' : 'N'}:${c.vecA ? 'v' : 's'}${c.vecB ? 'v' : 's'}${c.fit ? ':fit' : ''}${c.bias ? ':bias' : ''}${c.activation ? `:${c.activation}` : ''}${c.accumulate ? ':acc' : ''}`,
     wgsl: () => `${WGSL_PRELUDE}${c.activation ? WGSL_MATH : ''}
 ${c.bias ? '@group(0) @binding(4) var<storage, read> BIAS: array<f32>;' : ''}
-fn epilogue(v: f32, col: u32) -> f32 {
-  var x = v${c.bias ? ' + BIAS[col]' : ''};
+fn epilogue(v: f32, old: f32, col: u32) -> f32 {
+  var x = ${c.accumulate ? 'pf(6u) * v + old' : 'v'}${c.bias ? ' + BIAS[col]' : ''};
   ${c.activation ? `x = ${UNARY_EXPR[c.activation]};` : ''}
   return x;
 }
-fn epilogue4(v: vec4<f32>, col: u32) -> vec4<f32> {
-  return vec4<f32>(epilogue(v.x, col), epilogue(v.y, col + 1u), epilogue(v.z, col + 2u), epilogue(v.w, col + 3u));
+fn epilogue4(v: vec4<f32>, old: vec4<f32>, col: u32) -> vec4<f32> {
+  return vec4<f32>(epilogue(v.x, old.x, col), epilogue(v.y, old.y, col + 1u), epilogue(v.z, old.z, col + 2u), epilogue(v.w, old.w, col + 3u));
 }
 @group(0) @binding(1) var<storage, read> ${c.vecA ? 'A4: array<vec4<f32>>' : 'A: array<f32>'};
 @group(0) @binding(2) var<storage, read> ${c.vecB ? 'B4: array<vec4<f32>>' : 'B: array<f32>'};
@@ -138,14 +140,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let r = row0 + lid.y * 4u;
   let c = col0 + lid.x * 4u;
   let cBase = batch * M * N;
-  ${c.fit ? `C[(cBase + r * N + c) / 4u] = epilogue4(c0, c);
-  C[(cBase + (r + 1u) * N + c) / 4u] = epilogue4(c1, c);
-  C[(cBase + (r + 2u) * N + c) / 4u] = epilogue4(c2, c);
-  C[(cBase + (r + 3u) * N + c) / 4u] = epilogue4(c3, c);` : `let rows = array<vec4<f32>, 4>(c0, c1, c2, c3);
+  ${c.fit ? `C[(cBase + r * N + c) / 4u] = epilogue4(c0, ${c.accumulate ? `C[(cBase + r * N + c) / 4u]` : 'vec4<f32>(0.0)'}, c);
+  C[(cBase + (r + 1u) * N + c) / 4u] = epilogue4(c1, ${c.accumulate ? `C[(cBase + (r + 1u) * N + c) / 4u]` : 'vec4<f32>(0.0)'}, c);
+  C[(cBase + (r + 2u) * N + c) / 4u] = epilogue4(c2, ${c.accumulate ? `C[(cBase + (r + 2u) * N + c) / 4u]` : 'vec4<f32>(0.0)'}, c);
+  C[(cBase + (r + 3u) * N + c) / 4u] = epilogue4(c3, ${c.accumulate ? `C[(cBase + (r + 3u) * N + c) / 4u]` : 'vec4<f32>(0.0)'}, c);` : `let rows = array<vec4<f32>, 4>(c0, c1, c2, c3);
   for (var i = 0u; i < 4u; i = i + 1u) {
     if (r + i < M) {
       for (var j = 0u; j < 4u; j = j + 1u) {
-        if (c + j < N) { C[cBase + (r + i) * N + c + j] = epilogue(rows[i][j], c + j); }
+        if (c + j < N) {
+          let at = cBase + (r + i) * N + c + j;
+          C[at] = epilogue(rows[i][j], ${c.accumulate ? 'C[at]' : '0.0'}, c + j);
+        }
       }
     }
   }`}
