@@ -3,7 +3,8 @@
  * each op compared with a float64 reference computed here, plus autograd against the page's CPU
  * device. Reports through `window.__loraflowResult`.
  */
-import { conv2d, cpu, erf as erfOp, f32ToF16Bits, getDevice, layerNorm, softmax, tensor, type Device, type Tensor } from '../../src/index.js';
+import { conv2d, cpu, erf as erfOp, f32ToF16Bits, getDevice, layerNorm, scaledDotProductAttention, softmax, tensor, type Device, type Tensor } from '../../src/index.js';
+import type { WebGpuBackend } from '../../src/backends/webgpu/webgpu-backend.js';
 import { erf, geluErf, geluTanh, sigmoid } from '../../src/backends/cpu/scalar-math.js';
 
 /** One comparison's outcome. */
@@ -180,11 +181,39 @@ async function gradCheck(device: Device): Promise<void> {
   record('autograd of mean(tanh(x W)^2) matches the CPU device', relError(grads[0], grads[1], 1e-3), 1e-4);
 }
 
+async function fusedKernelChecks(device: Device): Promise<void> {
+  const backend = device.backend as WebGpuBackend;
+  for (const [d, causal] of [[64, true], [24, false]] as const) {
+    const [heads, seq] = [2, 40];
+    const [q, k, v] = [51, 52, 53].map((seed) => tensor(Float32Array.from(values(heads * seq * d, seed)), [heads, seq, d], { device }));
+    const p = { batch: heads, lq: seq, lk: seq, d, dv: d, scale: 1 / Math.sqrt(d), causal, kBatchStride: seq * d, vBatchStride: seq * d, maskBatchStride: 0 };
+    const fused = await backend.read(backend.attention(q.storage, k.storage, v.storage, null, p));
+    const unfused = await scaledDotProductAttention(q, k, v, { isCausal: causal }).data();
+    record(`fused attention d=${d}${causal ? ' causal' : ''} matches the op-layer attention`, relError(fused, unfused, 1), 1e-5);
+  }
+  const [m, n, kk] = [20, 36, 28];
+  const a = values(m * kk, 61);
+  const w = values(n * kk, 62);
+  const bias = values(n, 63);
+  const out = await backend.read(
+    backend.matmulFused(tensor(Float32Array.from(a), [m, kk], { device }).storage, tensor(Float32Array.from(w), [n, kk], { device }).storage,
+      { batch: 1, m, n, k: kk, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0 },
+      { bias: tensor(Float32Array.from(bias), [n], { device }).storage, activation: 'gelu_tanh' }),
+  );
+  const expected = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+    let s = bias[j];
+    for (let q = 0; q < kk; q++) s += a[i * kk + q] * w[j * kk + q];
+    expected[i * n + j] = geluTanh(s);
+  }
+  record('matmul with fused bias + GELU epilogue', relError(out, expected, 1), 1e-5);
+}
+
 async function castCheck(device: Device): Promise<void> {
   const v = Float32Array.from([1 + 2 ** -11, 1 + 3 * 2 ** -11, 65519.99, 65520, 2 ** -24, 3 * 2 ** -25, 6.1e-5, -0.3, 1e-40]);
   const halves = (await tensor(v, [v.length], { device }).cast('f16').cast('f32').data()) as Float32Array;
   const expected = Array.from(v, (x) => f32ToF16Bits(x));
-  const mismatches = Array.from(halves, (x, i) => (f32ToF16Bits(x) === expected[i] ? 0 : 1)).reduce((s, t) => s + t, 0);
+  const mismatches = Array.from(halves, (x, i): number => (f32ToF16Bits(x) === expected[i] ? 0 : 1)).reduce((s, t) => s + t, 0);
   record('f32 -> f16 rounding is bit-exact', mismatches, 0.5);
 }
 
@@ -193,7 +222,7 @@ async function run(): Promise<PageResult> {
   const device = await getDevice('webgpu');
   const info = device.info();
   if (device.kind !== 'webgpu') return { ok: false, checks, error: `getDevice('webgpu') returned ${device.kind}` };
-  for (const step of [unaryChecks, binaryChecks, reduceChecks, matmulCheck, nnChecks, gradCheck, castCheck]) await step(device);
+  for (const step of [unaryChecks, binaryChecks, reduceChecks, matmulCheck, nnChecks, gradCheck, fusedKernelChecks, castCheck]) await step(device);
   return { ok: checks.every((c) => c.ok), device: info.summary, software: info.adapter?.software, checks };
 }
 
