@@ -12,6 +12,8 @@ export const Ctrl = {
   /** Byte address of the current job descriptor. */
   job: 3,
   phases: 4,
+  /** Set by a thread whose phase function threw (a trap): every barrier is released and the job fails. */
+  failed: 5,
   /** Per phase p: words phase0 + 3p (index into the phase function list), +1 (word index of its done counter), +2 (item total). */
   phase0: 8,
 } as const;
@@ -27,6 +29,12 @@ export const CONTROL_BYTES = 4096;
 
 /** Byte address of the (single) job descriptor. */
 export const JOB_ADDRESS = 1024;
+
+/**
+ * Added to every phase's done counter when a thread fails, so threads waiting at a barrier see
+ * it change (a bare notify could be missed) and pass it.
+ */
+export const FAILED_BUMP = 1 << 29;
 
 /** Atomics.load polls before a waiting thread falls back to Atomics.wait (a few tens of microseconds). */
 export const SPIN_POLLS = 4000;

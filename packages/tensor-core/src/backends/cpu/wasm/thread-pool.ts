@@ -1,4 +1,4 @@
-import { CLOSED_FLAG, Ctrl, MAX_PHASES, SPIN_POLLS } from './thread-control.js';
+import { CLOSED_FLAG, Ctrl, FAILED_BUMP, MAX_PHASES, SPIN_POLLS } from './thread-control.js';
 import { workerSource } from './worker-source.js';
 import { WasmKernelError } from './wasm-kernel-error.js';
 
@@ -78,20 +78,41 @@ export class ThreadPool {
       Atomics.add(c, Ctrl.gen, 1);
       Atomics.notify(c, Ctrl.gen);
     }
+    let error: unknown = null;
     for (const p of phases) {
-      this.phaseFns[p.fn](job);
+      try {
+        this.phaseFns[p.fn](job);
+      } catch (e) {
+        error = e;
+        if (parallel && Atomics.compareExchange(c, Ctrl.failed, 0, 1) === 0) {
+          // Release workers waiting at any barrier of this job.
+          for (const q of phases) {
+            Atomics.add(mem, q.doneWord, FAILED_BUMP);
+            Atomics.notify(mem, q.doneWord);
+          }
+        }
+        break;
+      }
       if (!parallel) continue;
       Atomics.notify(mem, p.doneWord);
       this.waitUntilAtLeast(mem, p.doneWord, p.total);
+      if (Atomics.load(c, Ctrl.failed) !== 0) break;
     }
-    if (!parallel) return;
-    // Close the job; workers still inside are only returning (all items are done), wait for them
-    // so the next job may reuse the descriptor.
-    let s = Atomics.add(c, Ctrl.state, CLOSED_FLAG) + CLOSED_FLAG;
-    let polls = 0;
-    while (s !== CLOSED_FLAG) {
-      if (this.canBlock && ++polls > SPIN_POLLS) Atomics.wait(c, Ctrl.state, s);
-      s = Atomics.load(c, Ctrl.state);
+    if (parallel) {
+      // Close the job; workers still inside are only returning, wait for them so the next job
+      // may reuse the descriptor.
+      let s = Atomics.add(c, Ctrl.state, CLOSED_FLAG) + CLOSED_FLAG;
+      let polls = 0;
+      while (s !== CLOSED_FLAG) {
+        if (this.canBlock && ++polls > SPIN_POLLS) Atomics.wait(c, Ctrl.state, s);
+        s = Atomics.load(c, Ctrl.state);
+      }
+      if (Atomics.exchange(c, Ctrl.failed, 0) !== 0 && error === null) {
+        error = new WasmKernelError('a wasm kernel worker thread failed (trapped) while running the job');
+      }
+    }
+    if (error !== null) {
+      throw error instanceof WasmKernelError ? error : new WasmKernelError(`wasm kernel failed: ${(error as Error)?.message ?? String(error)}`);
     }
   }
 

@@ -1,11 +1,12 @@
-import { CLOSED_FLAG, Ctrl, SPIN_POLLS } from './thread-control.js';
+import { CLOSED_FLAG, Ctrl, FAILED_BUMP, SPIN_POLLS } from './thread-control.js';
 
 /**
  * JavaScript source of a pool worker, run with `new Worker(src, { eval: true })` in Node or from a
  * Blob URL in browsers, so it works from TS source (vitest, tsx) and from the bundle alike.
  * It instantiates the kernel module on the shared memory, says 'ready', then loops: wait for a
  * new job, join it unless it is already closed, run each phase (claiming work items inside wasm)
- * and wait for the phase's items to be done before the next one, leave.
+ * and wait for the phase's items to be done before the next one, leave. A phase that throws
+ * (a trap) marks the job failed and releases every barrier; the worker keeps serving.
  * The same protocol, for the calling thread, is in thread-pool.ts.
  */
 export function workerSource(): string {
@@ -13,6 +14,7 @@ export function workerSource(): string {
 const C = ${JSON.stringify(Ctrl)};
 const CLOSED = ${CLOSED_FLAG};
 const SPIN = ${SPIN_POLLS};
+const BUMP = ${FAILED_BUMP};
 function waitWhile(view, index, value) {
   for (let i = 0; i < SPIN; i++) if (Atomics.load(view, index) !== value) return;
   while (Atomics.load(view, index) === value) Atomics.wait(view, index, value);
@@ -28,9 +30,10 @@ function serve(init, post) {
   const { module, memory, phaseNames } = init;
   const inst = new WebAssembly.Instance(module, { env: { memory } });
   const fns = phaseNames.map((n) => inst.exports[n]);
-  post('ready');
   const ctrl = new Int32Array(memory.buffer, 0, 1024);
+  // Read the generation before saying ready: a job dispatched right after 'ready' must look new.
   let seen = Atomics.load(ctrl, C.gen);
+  post('ready');
   for (;;) {
     waitWhile(ctrl, C.gen, seen);
     seen = Atomics.load(ctrl, C.gen);
@@ -49,9 +52,20 @@ function serve(init, post) {
     const mem = new Int32Array(memory.buffer, 0, 1024);
     for (let p = 0; p < phases; p++) {
       const base = C.phase0 + 3 * p;
-      fns[ctrl[base]](job);
+      try {
+        fns[ctrl[base]](job);
+      } catch (e) {
+        if (Atomics.compareExchange(ctrl, C.failed, 0, 1) === 0) {
+          for (let q = 0; q < phases; q++) {
+            Atomics.add(mem, ctrl[C.phase0 + 3 * q + 1], BUMP);
+            Atomics.notify(mem, ctrl[C.phase0 + 3 * q + 1]);
+          }
+        }
+        break;
+      }
       Atomics.notify(mem, ctrl[base + 1]);
       waitUntilAtLeast(mem, ctrl[base + 1], ctrl[base + 2]);
+      if (Atomics.load(ctrl, C.failed) !== 0) break;
     }
     if (Atomics.sub(ctrl, C.state, 1) - 1 === CLOSED) Atomics.notify(ctrl, C.state);
   }
