@@ -155,6 +155,7 @@ const CASES: AttentionParams[] = [
   { batchHeads: 2, seqQ: 5, seqK: 7, headDim: 3, scale: 0.6 },
   { batchHeads: 3, seqQ: 45, seqK: 70, headDim: 64, scale: 0.125 }, // two key blocks, two query blocks
   { batchHeads: 2, seqQ: 70, seqK: 70, headDim: 20, scale: 0.3, causal: true },
+  { batchHeads: 4, seqQ: 80, seqK: 100, headDim: 64, scale: 0.125, causal: true }, // heads shared by the threads
 ];
 
 for (const threads of [1, 2]) {
@@ -179,12 +180,13 @@ for (const threads of [1, 2]) {
     });
 
     it('handles a per-group additive mask with hidden keys', () => {
+      // 4 * 90 * 75 * 48 > 1M: the heads are shared by the threads.
       const bh = 4;
-      const sq = 40;
+      const sq = 90;
       const sk = 75;
       const mask = randomF32(2 * sq * sk, 91).map((u) => (Math.abs(u) < 0.3 ? -Infinity : u));
       for (let g = 0; g < 2; g++) for (let i = 0; i < sq; i++) mask[g * sq * sk + i * sk] = 0.2;
-      const p: AttentionParams = { batchHeads: bh, seqQ: sq, seqK: sk, headDim: 16, scale: 0.25, mask, maskGroup: 2, maskBatchStride: sq * sk };
+      const p: AttentionParams = { batchHeads: bh, seqQ: sq, seqK: sk, headDim: 48, scale: 0.25, mask, maskGroup: 2, maskBatchStride: sq * sk };
       const x = inputs(p, 33);
       const g = grads(kern, x, p);
       const r = reference(x, p);

@@ -108,6 +108,7 @@ const SHAPES: Omit<AttentionParams, 'scale'>[] = [
   { batchHeads: 3, seqQ: 70, seqK: 130, headDim: 64 }, // several key blocks, ragged ends
   { batchHeads: 2, seqQ: 129, seqK: 65, headDim: 40 }, // headDim padded to 40 -> 40, several query blocks
   { batchHeads: 1, seqQ: 17, seqK: 200, headDim: 128 },
+  { batchHeads: 4, seqQ: 150, seqK: 200, headDim: 64 }, // above the single-thread threshold
 ];
 
 for (const threads of [1, 2]) {
@@ -128,7 +129,7 @@ for (const threads of [1, 2]) {
     });
 
     it('applies causal masking (key j visible to query i iff j <= i)', () => {
-      for (const s of [SHAPES[2], { batchHeads: 2, seqQ: 150, seqK: 150, headDim: 16 }]) {
+      for (const s of [SHAPES[2], { batchHeads: 2, seqQ: 150, seqK: 150, headDim: 16 }, SHAPES[5]]) {
         const p = { ...s, seqK: Math.max(s.seqK, s.seqQ), scale: 0.3, causal: true };
         const { err, lseErr } = check(kern, p, 50);
         expect(err, JSON.stringify(p)).toBeLessThanOrEqual(tolerance(p));
@@ -137,11 +138,12 @@ for (const threads of [1, 2]) {
     });
 
     it('adds a per-group additive mask with -Infinity entries, combined with causal', () => {
+      // 4 * 130 * 97 * 48 > 2M: the threads share the query blocks.
       const bh = 4;
-      const sq = 66;
+      const sq = 130;
       const sk = 97;
       const group = 2;
-      const base = { batchHeads: bh, seqQ: sq, seqK: sk, headDim: 24, scale: 0.2, maskGroup: group, maskBatchStride: sq * sk };
+      const base = { batchHeads: bh, seqQ: sq, seqK: sk, headDim: 48, scale: 0.2, maskGroup: group, maskBatchStride: sq * sk };
       for (const causal of [false, true]) {
         const p: AttentionParams = { ...base, causal, mask: randomMask(bh / group, sq, sk, 77) };
         const { err, lseErr } = check(kern, p, 60);

@@ -30,7 +30,8 @@ function rand(n, seed) {
 
 async function run() {
   const kern = await createWasmKernels();
-  const m = 67, n = 130, k = 300;
+  // Above the single-thread thresholds, so an isolated page really runs on its workers.
+  const m = 160, n = 130, k = 300;
   const a = rand(m * k, 1), b = rand(n * k, 2), out = new Float32Array(m * n);
   kern.matmul(a, b, out, { batch: 1, m, n, k, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0 });
   let matmulErr = 0;
@@ -39,7 +40,7 @@ async function run() {
     for (let t = 0; t < k; t++) { ref += a[i * k + t] * b[j * k + t]; mag += Math.abs(a[i * k + t] * b[j * k + t]); }
     matmulErr = Math.max(matmulErr, Math.abs(out[i * n + j] - ref) / mag);
   }
-  const bh = 2, sq = 70, sk = 90, d = 16;
+  const bh = 4, sq = 128, sk = 160, d = 32;
   const q = rand(bh * sq * d, 3), kk = rand(bh * sk * d, 4), v = rand(bh * sk * d, 5), o = new Float32Array(bh * sq * d);
   kern.attention(q, kk, v, o, { batchHeads: bh, seqQ: sq, seqK: sk, headDim: d, scale: 0.25, causal: true });
   let attnErr = 0;

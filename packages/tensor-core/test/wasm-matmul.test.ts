@@ -78,6 +78,7 @@ const SIZES: [number, number, number][] = [
   [65, 129, 17],
   [129, 65, 300], // K above the 256 K-block: partial sums accumulate in C
   [260, 300, 129], // several mc x nc tiles with ragged edges
+  [300, 257, 100], // above the single-thread threshold (4M multiply-adds): tiles shared by the threads
 ];
 
 const VARIANTS = [
@@ -112,9 +113,10 @@ for (const v of VARIANTS) {
     }
 
     it('handles batches with per-batch strides and stride-0 broadcast of either operand', () => {
-      const m = 33;
-      const n = 47;
-      const k = 70;
+      // 3 * 100 * 90 * 160 multiply-adds: above the single-thread threshold, so the threads share batches.
+      const m = 100;
+      const n = 90;
+      const k = 160;
       const cases: Case[] = [
         { batch: 3, m, n, k, transA: false, transB: false, aBatchStride: m * k, bBatchStride: k * n },
         { batch: 3, m, n, k, transA: true, transB: false, aBatchStride: 0, bBatchStride: k * n },

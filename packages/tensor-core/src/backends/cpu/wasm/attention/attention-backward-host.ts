@@ -134,7 +134,8 @@ export function runAttentionBackward(
       { fn: phaseIndex.pack, doneWord: word + AttnBwdJob.packDone, total: bh },
       { fn: phaseIndex.compute, doneWord: word + AttnBwdJob.headDone, total: bh },
     ],
-    bh * sq * sk * d < 1 << 16,
+    // ~5 * bh*sq*sk*d multiply-adds: alone below ~4M of them.
+    bh * sq * sk * d < 1 << 20,
   );
   grads.dq.set(arena.f32(dqAddr, bh * sq * d));
   grads.dk.set(arena.f32(dkAddr, bh * sk * d));

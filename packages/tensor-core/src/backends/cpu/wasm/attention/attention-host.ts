@@ -125,7 +125,8 @@ export function runAttention(
   w[AttnJob.slotBytes] = slotFloats * 4;
 
   const word = job / 4;
-  const solo = bh * sq * sk * d < 1 << 16;
+  // About 2 * bh*sq*sk*d multiply-adds: alone below ~4M of them (see gemm-host's SOLO_MACS).
+  const solo = bh * sq * sk * d < 1 << 21;
   pool.run(
     job,
     [

@@ -33,8 +33,12 @@ export const GEMM_BLOCKING: GemmBlocking = { mc: 120, nc: 256, kc: 256 };
 /** Index of the GEMM phases in the pool's phase function list. */
 export const GEMM_PHASES = ['gemm_pack', 'gemm_compute'] as const;
 
-/** Below this many multiply-adds one thread finishes before waking another pays off. */
-const SOLO_MACS = 1 << 16;
+/**
+ * Below this many multiply-adds (~0.1-0.2 ms on one thread) the calling thread works alone: waking
+ * a worker costs tens of microseconds (more on a busy machine), and LoRA-sized products
+ * ([576 x 256] x [256 x 16]) measured slower on 2 threads than on 1.
+ */
+const SOLO_MACS = 1 << 22;
 
 /**
  * Runs one matmul through the wasm kernels: copies A and B into wasm memory, packs them into
