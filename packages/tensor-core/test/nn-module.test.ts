@@ -36,9 +36,9 @@ describe('Module', () => {
 
   it('Linear and Conv2d initialise like PyTorch: U(-1/sqrt(fan_in), 1/sqrt(fan_in))', async () => {
     const lin = new tc.Linear(64, 32, { generator: new tc.Generator(9) });
-    const w = await lin.weight.data();
+    const w = Array.from(await lin.weight.data());
     const bound = 1 / 8;
-    expect(Math.max(...w.map(Math.abs))).toBeLessThanOrEqual(bound);
+    expect(Math.max(...w.map((v) => Math.abs(v)))).toBeLessThanOrEqual(bound);
     const std = Math.sqrt(w.reduce((s, v) => s + v * v, 0) / w.length);
     expect(std).toBeGreaterThan(bound / Math.sqrt(3) * 0.9);
     expect(std).toBeLessThan(bound / Math.sqrt(3) * 1.1);

@@ -50,6 +50,20 @@ export interface IndexMap {
   readonly key: string;
 }
 
+/** Fused attention over [batchHeads, seq, headDim] operands (see Backend.flashAttention). */
+export interface AttentionKernelParams {
+  readonly batchHeads: number;
+  readonly seqQ: number;
+  readonly seqK: number;
+  readonly headDim: number;
+  readonly scale: number;
+  readonly causal: boolean;
+  /** Additive f32 mask [seqQ, seqK] per group of `maskGroup` consecutive heads, groups `maskBatchStride` apart (0 = shared). */
+  readonly mask: Storage | null;
+  readonly maskBatchStride: number;
+  readonly maskGroup: number;
+}
+
 /**
  * What a compute backend provides. Every tensor is a contiguous storage; views (permute,
  * slice, expand, pad) are strided copies. Kernels take and return f32 storages unless noted.
@@ -90,6 +104,10 @@ export interface Backend {
    * without centring, for RMS norm) and returns the per-row rstd alongside.
    */
   normalizeRows?(x: Storage, rows: number, cols: number, eps: number, center: boolean): { y: Storage; rstd: Storage };
+  /** Optional fused attention (flash-style, no score matrix kept): the output and each row's logsumexp. */
+  flashAttention?(q: Storage, k: Storage, v: Storage, p: AttentionKernelParams): { out: Storage; lse: Storage };
+  /** Optional gradients of fused attention, recomputing probabilities from the saved logsumexp. */
+  flashAttentionBackward?(q: Storage, k: Storage, v: Storage, out: Storage, dOut: Storage, lse: Storage, p: AttentionKernelParams): { dq: Storage; dk: Storage; dv: Storage };
   /** Blocks until queued work is done (a no-op on synchronous backends). */
   sync(): Promise<void>;
   /** Releases every resource the backend holds. */

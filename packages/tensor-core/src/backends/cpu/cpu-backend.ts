@@ -1,24 +1,22 @@
 import type { Backend, BinaryOp, IndexMap, MatmulParams, ReduceOp, Storage, StridedView, UnaryOp } from '../../device/backend.js';
 import { allocStorageArray, decodeToF32, encodeFromF32, type DType, type StorageArray } from '../../dtype.js';
+
+export { CpuStorage };
 import { TensorError } from '../../errors.js';
 import { forEachStrided, isComparison } from './cpu-elementwise.js';
 import { binaryRun, compareRun, unaryLoop } from './cpu-loops.js';
 import { matmulJs } from './cpu-matmul.js';
+import { CpuStorage } from './cpu-storage.js';
 import { normalizeRowsJs, softmaxRowsJs } from './cpu-rows.js';
+import { wasmAttention, wasmAttentionBackward } from './cpu-attention.js';
+import type { UnaryKernelOp, WasmKernels } from './wasm/index.js';
 
-/** CPU memory: a plain host array in the dtype's storage representation (collected by GC). */
-export class CpuStorage implements Storage {
-  constructor(
-    readonly data: StorageArray,
-    readonly dtype: DType,
-  ) {}
-  get size(): number {
-    return this.data.length;
-  }
-}
+/** Below this many multiply-adds the copy into wasm memory and the thread hand-off cost more than they save. */
+const WASM_MIN_MACS = 8192;
+/** Below this many elements row and elementwise ops stay in JS for the same reason. */
+const WASM_MIN_ELEMENTS = 4096;
 
-/** A fast matmul the CPU backend can delegate to (the WebAssembly SIMD kernels). */
-export type MatmulKernel = (a: Float32Array, b: Float32Array, out: Float32Array, p: MatmulParams) => void;
+const WASM_UNARY: Partial<Record<UnaryOp, UnaryKernelOp>> = { exp: 'exp', tanh: 'tanh', sigmoid: 'sigmoid', silu: 'silu', gelu_erf: 'gelu', gelu_tanh: 'geluTanh' };
 
 function f32(s: Storage): Float32Array {
   const cpu = s as CpuStorage;
@@ -29,23 +27,27 @@ function f32(s: Storage): Float32Array {
 /** The synchronous CPU backend: JS kernels, with matmul delegated to WebAssembly when installed. */
 export class CpuBackend implements Backend {
   readonly kind = 'cpu' as const;
-  private fastMatmul: MatmulKernel | null = null;
-  private fastInfo: { threads: number; relaxedSimd: boolean } | null = null;
+  private wasm: WasmKernels | null = null;
+  /** Fused attention, present while the WebAssembly kernels are installed. */
+  flashAttention?: Backend['flashAttention'];
+  /** Fused attention gradients, present while the WebAssembly kernels are installed. */
+  flashAttentionBackward?: Backend['flashAttentionBackward'];
 
-  /** Installs a faster matmul (e.g. WebAssembly SIMD + threads); null restores the JS loop. */
-  setMatmulKernel(kernel: MatmulKernel | null, info: { threads: number; relaxedSimd: boolean } | null = null): void {
-    this.fastMatmul = kernel;
-    this.fastInfo = kernel ? info : null;
+  /** Installs the WebAssembly SIMD (+ threads) kernels; null restores the plain JS kernels. */
+  setWasmKernels(kernels: WasmKernels | null): void {
+    this.wasm = kernels;
+    if (kernels) {
+      this.flashAttention = (q, k, v, p) => wasmAttention(kernels, q, k, v, p);
+      this.flashAttentionBackward = (q, k, v, out, dOut, lse, p) => wasmAttentionBackward(kernels, q, k, v, out, dOut, lse, p);
+    } else {
+      delete this.flashAttention;
+      delete this.flashAttentionBackward;
+    }
   }
 
-  /** Threads and SIMD flavour of the installed fast kernels (null when plain JS). */
+  /** Threads and SIMD flavour of the installed WebAssembly kernels (null when plain JS). */
   kernelInfo(): { threads: number; relaxedSimd: boolean } | null {
-    return this.fastInfo;
-  }
-
-  /** Whether a faster matmul kernel is installed. */
-  hasFastMatmul(): boolean {
-    return this.fastMatmul !== null;
+    return this.wasm && { threads: this.wasm.threads, relaxedSimd: this.wasm.relaxedSimd };
   }
 
   upload(data: StorageArray, dtype: DType): Storage {
@@ -79,7 +81,9 @@ export class CpuBackend implements Backend {
   unary(op: UnaryOp, x: Storage): Storage {
     const a = f32(x);
     const out = new Float32Array(a.length);
-    unaryLoop(op, a, out);
+    const simd = WASM_UNARY[op];
+    if (this.wasm && simd && a.length >= WASM_MIN_ELEMENTS) this.wasm.unary(simd, a, out);
+    else unaryLoop(op, a, out);
     return new CpuStorage(out, 'f32');
   }
 
@@ -157,7 +161,8 @@ export class CpuBackend implements Backend {
 
   matmul(a: Storage, b: Storage, p: MatmulParams): Storage {
     const out = new Float32Array(p.batch * p.m * p.n);
-    (this.fastMatmul ?? matmulJs)(f32(a), f32(b), out, p);
+    if (this.wasm && p.m * p.n * p.k >= WASM_MIN_MACS) this.wasm.matmul(f32(a), f32(b), out, p);
+    else matmulJs(f32(a), f32(b), out, p);
     return new CpuStorage(out, 'f32');
   }
 
@@ -205,11 +210,24 @@ export class CpuBackend implements Backend {
   }
 
   softmaxRows(x: Storage, rows: number, cols: number, log: boolean): Storage {
-    return new CpuStorage(softmaxRowsJs(f32(x), rows, cols, log), 'f32');
+    const a = f32(x);
+    if (this.wasm && !log && a.length >= WASM_MIN_ELEMENTS) {
+      const out = new Float32Array(a.length);
+      this.wasm.softmax(a, out, { rows, cols });
+      return new CpuStorage(out, 'f32');
+    }
+    return new CpuStorage(softmaxRowsJs(a, rows, cols, log), 'f32');
   }
 
   normalizeRows(x: Storage, rows: number, cols: number, eps: number, center: boolean): { y: Storage; rstd: Storage } {
-    const { y, rstd } = normalizeRowsJs(f32(x), rows, cols, eps, center);
+    const a = f32(x);
+    if (this.wasm && a.length >= WASM_MIN_ELEMENTS) {
+      const y = new Float32Array(a.length);
+      const rstd = new Float32Array(rows);
+      (center ? this.wasm.layerNorm : this.wasm.rmsNorm).call(this.wasm, a, y, { rows, cols, eps, rstd });
+      return { y: new CpuStorage(y, 'f32'), rstd: new CpuStorage(rstd, 'f32') };
+    }
+    const { y, rstd } = normalizeRowsJs(a, rows, cols, eps, center);
     return { y: new CpuStorage(y, 'f32'), rstd: new CpuStorage(rstd, 'f32') };
   }
 

@@ -1,9 +1,5 @@
 import { cpuBackendInstance } from '../../device/device.js';
-import { matmulJs } from './cpu-matmul.js';
 import { createWasmKernels, type WasmKernels } from './wasm/index.js';
-
-/** Below this many multiply-adds the copy into wasm memory and the thread hand-off cost more than they save. */
-const WASM_MIN_MACS = 8192;
 
 let installing: Promise<WasmKernels | null> | null = null;
 
@@ -17,10 +13,7 @@ export function installWasmKernels(): Promise<WasmKernels | null> {
     if (env === 'js' || typeof WebAssembly === 'undefined') return null;
     try {
       const kernels = await createWasmKernels();
-      cpuBackendInstance().setMatmulKernel((a, b, out, p) => {
-        if (p.m * p.n * p.k < WASM_MIN_MACS) matmulJs(a, b, out, p);
-        else kernels.matmul(a, b, out, p);
-      }, { threads: kernels.threads, relaxedSimd: kernels.relaxedSimd });
+      cpuBackendInstance().setWasmKernels(kernels);
       return kernels;
     } catch (error) {
       console.warn(`[loraflow] WebAssembly CPU kernels unavailable, using JavaScript kernels: ${(error as Error).message}`);

@@ -3,6 +3,7 @@ import type { Tensor } from '../../tensor.js';
 import { tensor } from '../creation.js';
 import { where } from '../elementwise/where.js';
 import { matmul } from '../linalg/matmul.js';
+import { flashAttention } from './flash-attention.js';
 import { softmax } from './softmax.js';
 
 /** Options of scaled-dot-product attention (PyTorch semantics). */
@@ -22,6 +23,8 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
     throw new TensorError(`attention: q [${q.shape}], k [${k.shape}], v [${v.shape}] do not agree (head dims and key lengths must match)`);
   }
   const scale = opts.scale ?? 1 / Math.sqrt(d);
+  const fused = flashAttention(q, k, v, scale, opts.isCausal ?? false, opts.mask);
+  if (fused) return fused;
   let scores = matmul(q, k, { transB: true }).mul(scale);
   if (opts.isCausal) {
     const lq = q.shape[q.ndim - 2];
