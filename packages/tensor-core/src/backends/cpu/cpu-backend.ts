@@ -7,7 +7,7 @@ import { forEachStrided, isComparison } from './cpu-elementwise.js';
 import { binaryRun, compareRun, unaryLoop } from './cpu-loops.js';
 import { matmulJs } from './cpu-matmul.js';
 import { CpuStorage } from './cpu-storage.js';
-import { normalizeRowsJs, softmaxRowsJs } from './cpu-rows.js';
+import { normalizeRowsJs, reduceMiddleJs, softmaxRowsJs } from './cpu-rows.js';
 import { wasmAttention, wasmAttentionBackward } from './cpu-attention.js';
 import type { UnaryKernelOp, WasmKernels } from './wasm/index.js';
 
@@ -157,6 +157,10 @@ export class CpuBackend implements Backend {
       }
     }
     return new CpuStorage(out, 'f32');
+  }
+
+  reduceMiddle(op: 'sum' | 'max' | 'min', x: Storage, outer: number, reduce: number, inner: number): Storage {
+    return new CpuStorage(reduceMiddleJs(op, f32(x), outer, reduce, inner), 'f32');
   }
 
   matmul(a: Storage, b: Storage, p: MatmulParams): Storage {

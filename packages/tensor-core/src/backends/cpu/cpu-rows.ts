@@ -48,3 +48,29 @@ export function normalizeRowsJs(x: Float32Array, rows: number, cols: number, eps
   }
   return { y, rstd };
 }
+
+/** sum/max/min over the middle axis of [outer, reduce, inner], accumulating whole rows (unit stride). */
+export function reduceMiddleJs(op: 'sum' | 'max' | 'min', x: Float32Array, outer: number, reduce: number, inner: number): Float32Array {
+  const out = new Float32Array(outer * inner);
+  if (op === 'sum') {
+    const acc = new Float64Array(inner);
+    for (let o = 0; o < outer; o++) {
+      acc.fill(0);
+      for (let r = 0; r < reduce; r++) {
+        const base = (o * reduce + r) * inner;
+        for (let i = 0; i < inner; i++) acc[i] += x[base + i];
+      }
+      out.set(acc, o * inner);
+    }
+    return out;
+  }
+  const better = op === 'max' ? (a: number, b: number) => a > b || Number.isNaN(a) : (a: number, b: number) => a < b || Number.isNaN(a);
+  for (let o = 0; o < outer; o++) {
+    out.set(x.subarray(o * reduce * inner, o * reduce * inner + inner), o * inner);
+    for (let r = 1; r < reduce; r++) {
+      const base = (o * reduce + r) * inner;
+      for (let i = 0; i < inner; i++) if (better(x[base + i], out[o * inner + i])) out[o * inner + i] = x[base + i];
+    }
+  }
+  return out;
+}

@@ -32,8 +32,22 @@ function rowsLast(x: Tensor, axes: readonly number[]): Tensor {
   return order.every((a, i) => a === i) ? x : permute(x, order);
 }
 
+/** [outer, reduce, inner] extents when the reduced axes are one contiguous run of axes, else null. */
+function middleView(x: Tensor, axes: readonly number[]): [number, number, number] | null {
+  for (let i = 1; i < axes.length; i++) if (axes[i] !== axes[i - 1] + 1) return null;
+  const first = axes[0];
+  const last = axes[axes.length - 1];
+  return [shapeSize(x.shape.slice(0, first)), shapeSize(x.shape.slice(first, last + 1)), shapeSize(x.shape.slice(last + 1))];
+}
+
 function reduceRaw(op: ReduceOp, x: Tensor, p: ReducePlan, backward?: (g: Tensor, y: Tensor) => Tensor): Tensor {
   if (p.inner === 0 && op !== 'sum') throw new TensorError(`${op}: cannot reduce over an empty axis of [${x.shape}]`);
+  const middle = p.axes.length > 0 ? middleView(x, p.axes) : null;
+  if (middle && middle[2] > 1 && x.device.backend.reduceMiddle && (op === 'sum' || op === 'max' || op === 'min')) {
+    const [outer, r, inner] = middle;
+    const y: Tensor = runF32(op, [x], ([s], d) => d.backend.reduceMiddle!(op, s, outer, r, inner), p.outShape, backward && ((g) => [backward(g, y)]));
+    return y;
+  }
   const rows = rowsLast(x, p.axes);
   const y: Tensor = runF32(op, [rows], ([s], d) => d.backend.reduce(op, s, p.outer, p.inner), p.outShape, backward && ((g) => [backward(g, y)]));
   if (rows !== x) {
