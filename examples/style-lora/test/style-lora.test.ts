@@ -31,7 +31,8 @@ describe('style score parts', () => {
 describe('style-lora quick run (STYLE_LORA_QUICK)', () => {
   it('writes the LoRA, grids and report, and the style score rises with the LoRA scale', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'style-lora-'));
-    const settings = styleLoraSettings('quick', { modelDir: join(root, 'models', 'base'), outDir });
+    // STYLE_LORA_MODEL points the run at another base model folder (e.g. one trained with tools/train-base --out).
+    const settings = styleLoraSettings('quick', { modelDir: process.env.STYLE_LORA_MODEL ?? join(root, 'models', 'base'), outDir });
     const report = await runStyleLora(settings, { progressBar: false, log: () => {} });
     for (const f of ['report.md', 'report.html', 'report.json', 'lora/maplestorybg.safetensors', 'lora/maplestorybg-ema.safetensors', 'lora/loss-curve.png']) {
       expect(existsSync(join(outDir, f)), f).toBe(true);
