@@ -58,3 +58,17 @@ export function numericGrad(f: (x: Float64Array) => number, x: Float64Array, h =
   }
   return g;
 }
+
+/** Seeded f32 values in ±[0.1, 1.1] from a xorshift stream: never zero, so every product contributes and errors are visible. */
+export function randomF32(n: number, seed: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    const u = (s >>> 0) / 2 ** 32;
+    out[i] = (u < 0.5 ? -1 : 1) * (0.1 + 2 * Math.abs(u - 0.5));
+  }
+  return out;
+}

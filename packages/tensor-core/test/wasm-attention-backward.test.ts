@@ -1,19 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWasmKernels, type AttentionParams, type WasmKernels } from '../src/backends/cpu/wasm/index.js';
+import { randomF32 } from './reference.js';
 
-/** Seeded values in ±[0.1, 1.1]. */
-function randomF32(n: number, seed: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    const u = (s >>> 0) / 2 ** 32;
-    out[i] = (u < 0.5 ? -1 : 1) * (0.1 + 2 * Math.abs(u - 0.5));
-  }
-  return out;
-}
 
 interface Inputs {
   q: Float32Array;
