@@ -3,25 +3,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { generateSceneDataset } from '@loraflow/datasets';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { register } from '../src/commands/caption.js';
+import { runCommand } from './run-command.js';
 
-async function run(...args: string[]): Promise<{ out: string; exitCode: number }> {
-  const program = new Command('loraflow').exitOverride();
-  register(program);
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out += String(chunk); return true; });
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } finally {
-    spy.mockRestore();
-  }
-  const exitCode = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { out, exitCode };
-}
+const run = (...args: string[]) => runCommand(register, ...args);
 
 async function scenes(count: number): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'lf-cli-cap-'));

@@ -1,24 +1,11 @@
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { register } from '../src/commands/dataset.js';
+import { runCommand } from './run-command.js';
 
-async function run(...args: string[]): Promise<{ out: string; exitCode: number }> {
-  const program = new Command('loraflow').exitOverride();
-  register(program);
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { out += String(chunk); return true; });
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } finally {
-    spy.mockRestore();
-  }
-  const exitCode = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { out, exitCode };
-}
+const run = (...args: string[]) => runCommand(register, ...args);
 
 afterEach(() => { process.exitCode = 0; });
 

@@ -1,11 +1,11 @@
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Generator, writeSafetensors } from '@loraflow/tensor-core';
 import { f32ToRaw, openLoraFile, rawToF32, writeLoraFile, type LoraLayer } from '@loraflow/lora-adapters';
 import { register } from '../src/commands/lora.js';
+import { runCommand } from './run-command.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-lora-'));
 let n = 0;
@@ -46,17 +46,7 @@ async function readLayers(path: string): Promise<{ format: string; layers: Map<s
   return { format: r.format, layers: out };
 }
 
-async function run(args: string[]): Promise<string> {
-  const program = new Command('loraflow').exitOverride();
-  register(program);
-  const chunks: string[] = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    chunks.push(String(chunk));
-    return true;
-  });
-  await program.parseAsync(['node', 'loraflow', 'lora', ...args]);
-  return chunks.join('');
-}
+const run = async (args: string[]): Promise<string> => (await runCommand(register, 'lora', ...args)).out;
 
 afterEach(() => vi.restoreAllMocks());
 

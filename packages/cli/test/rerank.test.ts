@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readSafetensors, writeSafetensors, type RawTensor } from '@loraflow/tensor-core';
 import { register } from '../src/commands/rerank.js';
+import { runCommand } from './run-command.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-rerank-'));
 
@@ -33,17 +33,7 @@ async function kohyaInput(): Promise<string> {
   return path;
 }
 
-async function run(args: string[]): Promise<string> {
-  const program = new Command('loraflow').exitOverride();
-  register(program);
-  const chunks: string[] = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    chunks.push(String(chunk));
-    return true;
-  });
-  await program.parseAsync(['node', 'loraflow', 'rerank', ...args]);
-  return chunks.join('');
-}
+const run = async (args: string[]): Promise<string> => (await runCommand(register, 'rerank', ...args)).out;
 
 afterEach(() => vi.restoreAllMocks());
 
