@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CAPTION_BACKENDS, captionDataset, createCaptioner, type CaptionBackend } from '@loraflow/captioning';
-import { progressDisplay } from './caption-progress.js';
+import { progressDisplay } from './progress-display.js';
 import { registerCaptionReview } from './caption-review.js';
 
 interface CaptionFlags {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { generateSceneDataset, listSceneThemes } from '@loraflow/datasets';
-import { progressDisplay } from './caption-progress.js';
+import { progressDisplay } from './progress-display.js';
 
 interface GenerateFlags {
   theme: string[];

@@ -1,5 +1,5 @@
 import type { LoraProgress } from '@loraflow/lora-adapters';
-import { progressDisplay } from './caption-progress.js';
+import { progressDisplay } from './progress-display.js';
 
 /** A layer progress callback that drives a stderr progress bar (TTY only, off with --quiet/--json). */
 export function layerProgressBar(label: string, enabled: boolean): { onProgress: (p: LoraProgress) => void; stop: () => void } {

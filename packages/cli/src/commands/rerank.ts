@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import cliProgress from 'cli-progress';
+import { progressDisplay } from './progress-display.js';
 import { LORA_FORMATS, parseLoraFormat, type LoraFloatDType, type LoraFormat } from '@loraflow/lora-adapters';
 import { formatReportTable, parseRankRule, RerankError, rerankLoraFile, type RankRule, type SplitMode } from '@loraflow/pca-rerank';
 
@@ -75,10 +75,7 @@ export function register(program: Command): void {
       const maxRank = opts.maxRank === undefined ? undefined : positiveInteger(opts.maxRank, '--max-rank');
       const to = outputFormat(opts.to);
       const dtype = opts.dtype ? (opts.dtype.toUpperCase() as LoraFloatDType) : undefined;
-      const bar = new cliProgress.SingleBar(
-        { format: 'rerank [{bar}] {value}/{total} layers | {rate} layers/s | ETA {eta_formatted} | {layer}', stream: process.stderr, hideCursor: true, clearOnComplete: true },
-        cliProgress.Presets.shades_classic,
-      );
+      const bar = progressDisplay('rerank', !opts.json && !opts.quiet);
       const started = performance.now();
       let barStarted = false;
       try {
@@ -91,12 +88,12 @@ export function register(program: Command): void {
           seed: seedOf(opts.seed),
           to,
           dtype,
-          onLayer: (report, done, total) => {
+          onLayer: (report, _done, total) => {
             if (!barStarted) {
-              bar.start(total, 0, { layer: '', rate: '0' });
+              bar.start(total);
               barStarted = true;
             }
-            bar.update(done, { layer: report.name, rate: (done / ((performance.now() - started) / 1000)).toFixed(1) });
+            bar.tick(report.name);
           },
         });
         if (barStarted) bar.stop();
