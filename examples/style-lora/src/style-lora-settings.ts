@@ -95,9 +95,9 @@ export function styleLoraSettings(mode: StyleLoraMode, paths: { modelDir: string
     s.study = { ...s.study, steps: 30, perCell: { samplers: 8, scales: 16, cfg: 8, steps: 8 } };
     s.classifierPerTheme = 80;
   } else if (mode === 'quick') {
-    s.images = 32;
-    s.training = { ...s.training, steps: 120, save_every: 60 };
-    s.study = { ...s.study, steps: 10, scales: [0, 1], cfgs: [1, 12], stepCounts: [4, 8], perCell: { samplers: 1, scales: 4, cfg: 2, steps: 1 } };
+    s.images = 48;
+    s.training = { ...s.training, steps: 300, save_every: 150 };
+    s.study = { ...s.study, steps: 16, scales: [0, 1], cfgs: [1, 12], stepCounts: [4, 8], perCell: { samplers: 1, scales: 4, cfg: 2, steps: 1 } };
     s.classifierPerTheme = 16;
   }
   return s;
