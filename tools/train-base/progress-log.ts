@@ -1,6 +1,7 @@
 /** One-line progress output with rate and ETA, and the loss history that goes into the training log. */
 export class ProgressLog {
   private readonly start = performance.now();
+  private end: number | null = null;
   readonly losses: number[] = [];
 
   constructor(private readonly label: string, private readonly total: number, private readonly every = 10) {}
@@ -8,6 +9,7 @@ export class ProgressLog {
   /** Records a step's loss and prints a line every `every` steps (and at the end). */
   step(step: number, loss: number, extra = ''): void {
     this.losses.push(loss);
+    if (step + 1 === this.total) this.end = performance.now();
     if ((step + 1) % this.every !== 0 && step + 1 !== this.total) return;
     const elapsed = (performance.now() - this.start) / 1000;
     const per = elapsed / (step + 1);
@@ -17,9 +19,9 @@ export class ProgressLog {
     console.log(`[${this.label}] step ${step + 1}/${this.total}  loss ${mean.toFixed(5)}  ${per.toFixed(2)} s/step  elapsed ${fmt(elapsed)}  eta ${fmt(eta)}${extra ? `  ${extra}` : ''}`);
   }
 
-  /** Seconds since the log was created. */
+  /** Seconds from the log's creation to its last step (or to now while running). */
   get seconds(): number {
-    return (performance.now() - this.start) / 1000;
+    return ((this.end ?? performance.now()) - this.start) / 1000;
   }
 
   /** Loss averaged over consecutive windows (a compact loss curve for the log). */

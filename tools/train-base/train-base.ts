@@ -23,9 +23,10 @@ const MODEL: PipelineConfig = {
 const SETTINGS = {
   seed: 0,
   scenesPerTheme: 200,
-  autoencoder: { steps: 300, batch: 8, crop: 32, lr: 2e-3, latentPenalty: 1e-3, latentNoise: 0.05, seed: 1 } satisfies AutoencoderTraining,
+  autoencoderScenesPerTheme: 100,
+  autoencoder: { steps: 400, batch: 8, crop: 32, lr: 2e-3, latentPenalty: 1e-3, latentNoise: 0.05, seed: 1 } satisfies AutoencoderTraining,
   transformer: {
-    steps: 600, batch: 12, lr: 1e-3, warmup: 30, weightDecay: 0.01, emaDecay: 0.99, captionDropout: 0.1,
+    steps: 1200, batch: 12, lr: 1e-3, warmup: 30, weightDecay: 0.01, emaDecay: 0.99, captionDropout: 0.1,
     timestepSampling: { kind: 'logit-normal', mean: 0, std: 1 }, seed: 2,
   } satisfies TransformerTraining,
   sheet: { samplesPerTheme: 3, steps: 20, cfg: 3, seed: 100, captionSeed: 100000 },
@@ -36,6 +37,7 @@ const { values: args } = parseArgs({ options: { out: { type: 'string', default: 
 const out = args.out!;
 if (args.quick) {
   SETTINGS.scenesPerTheme = 8;
+  SETTINGS.autoencoderScenesPerTheme = 4;
   SETTINGS.autoencoder.steps = 6;
   SETTINGS.transformer.steps = 6;
   SETTINGS.transformer.batch = 4;
@@ -70,9 +72,13 @@ console.log(`caption vocabulary: ${vocab.length} words, collision-free hash seed
 const pipeline = createPipeline(MODEL, { generator: new tc.Generator(SETTINGS.seed) });
 console.log(`parameters: transformer ${pipeline.transformer.numParameters()}, vae ${pipeline.vae.numParameters()}, text encoder ${pipeline.textEncoder.numParameters()}`);
 
-// (b) autoencoder
+// (b) autoencoder. It is a generic image codec, like Qwen-Image's VAE trained on broad data, so it sees every theme
+// (the held-out one included, without captions): a codec that cannot represent the held-out palette would make the
+// style LoRA impossible for reasons that have nothing to do with the diffusion model. Only the transformer and the
+// text encoder, the parts that learn what scenes and words mean, never see the held-out theme.
 await mkdir(out, { recursive: true });
-const aeLog = await trainAutoencoder(pipeline, set, SETTINGS.autoencoder);
+const codecSet = renderSceneSet([...themes, HELD_OUT_THEME], SETTINGS.autoencoderScenesPerTheme, MODEL.resolution, 50000);
+const aeLog = await trainAutoencoder(pipeline, codecSet, SETTINGS.autoencoder);
 console.log(`latent mean [${MODEL.vae.latentsMean}] std [${MODEL.vae.latentsStd}]`);
 await savePipeline(pipeline, out, { dtype: SETTINGS.storageDType });
 
@@ -107,7 +113,7 @@ const logFile = {
   wallSeconds: Math.round((Date.now() - started) / 1000),
   settings: SETTINGS,
   parameters: { transformer: pipeline.transformer.numParameters(), vae: pipeline.vae.numParameters(), textEncoder: pipeline.textEncoder.numParameters() },
-  data: { themes, heldOutTheme: HELD_OUT_THEME, scenes: set.captions.length, resolution: MODEL.resolution, renderSeconds },
+  data: { themes, heldOutTheme: HELD_OUT_THEME, scenes: set.captions.length, autoencoderScenes: codecSet.captions.length, resolution: MODEL.resolution, renderSeconds },
   vocabulary: { words: vocab.length, hashSeed: MODEL.textEncoder.hashSeed, longestCaptionWords: longest },
   autoencoder: { seconds: Math.round(aeLog.seconds), reconstructionMse: recon, lossEvery10Steps: aeLog.curve(10), latentsMean: MODEL.vae.latentsMean, latentsStd: MODEL.vae.latentsStd },
   transformer: { seconds: Math.round(ditLog.seconds), lossEvery10Steps: ditLog.curve(10), firstLoss: ditLog.losses[0], lastLoss: ditLog.losses[ditLog.losses.length - 1] },

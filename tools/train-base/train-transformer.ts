@@ -1,7 +1,7 @@
 /** Stage (c): flow-matching training of the MMDiT and the text encoder on autoencoder latents. */
 import * as tc from '../../packages/tensor-core/src/index.ts';
 import type { FlowPipeline } from '../../packages/flow-dit/src/index.ts';
-import { noisyInput, sampleTrainingSigmas, seededUniform, velocityTarget, weightedMseLoss, type TimestepSampling } from '../../packages/flow-samplers/src/index.ts';
+import { noisyInput, sampleTrainingSigmas, seededUniform, velocityTarget, type TimestepSampling } from '../../packages/flow-samplers/src/index.ts';
 import { ProgressLog } from './progress-log.ts';
 
 /** Transformer training settings. */
@@ -62,7 +62,9 @@ export async function trainTransformer(pipeline: FlowPipeline, data: LatentSet, 
       const xt = noisyInput(x0, noise, sigmas);
       const cond = pipeline.encodePrompt(captions);
       const v = pipeline.velocity(xt, tc.tensor(sigmas, [o.batch]), cond);
-      const l = weightedMseLoss(v, velocityTarget(x0, noise));
+      // Plain MSE here: flow-samplers' weightedMseLoss runs in its own tidy scope, which (as of this commit) cuts the
+      // autograd graph, so no gradient reaches the model.
+      const l = v.sub(velocityTarget(x0, noise)).square().mean();
       l.backward();
       tc.clipGradNorm(params, 1);
       opt.step();
