@@ -79,3 +79,17 @@ describe('optimizers', () => {
     expect(opt.steps).toBe(1010);
   });
 });
+
+describe('autograd and tidy', () => {
+  it('backward on a loss whose graph was disposed by tidy fails loudly instead of dropping gradients', () => {
+    const p = new tc.Parameter(tc.randn([2, 3], { seed: 1 }));
+    const loss = tc.tidy(() => p.mul(2).square().mean());
+    expect(() => loss.backward()).toThrow(/was disposed.*same tidy scope/);
+  });
+
+  it('backward inside the tidy that built the graph reaches the parameters', async () => {
+    const p = new tc.Parameter(tc.tensor([1, -2]));
+    tc.tidy(() => p.mul(3).square().sum().backward());
+    expect(Array.from(await p.grad!.data())).toEqual([18, -36]);
+  });
+});

@@ -18,7 +18,17 @@ function topoOrder(root: Tensor): Tensor[] {
     if (seen.has(t)) continue;
     seen.add(t);
     stack.push([t, true]);
-    for (const input of t.gradNode?.inputs ?? []) if (input.requiresGrad && !seen.has(input)) stack.push([input, false]);
+    for (const input of t.gradNode?.inputs ?? []) {
+      if (!input.requiresGrad || seen.has(input)) continue;
+      if (input.isDisposed) {
+        // A disposed intermediate has lost its place in the graph; going on would silently drop gradients.
+        throw new TensorError(
+          `backward: the graph from [${root.shape}] reaches tensor #${input.id} [${input.shape}] (input of ${t.gradNode!.op}), which was disposed ` +
+            '(e.g. by the tidy() that computed the loss). Call backward() inside the same tidy scope as the forward pass.',
+        );
+      }
+      stack.push([input, false]);
+    }
   }
   return order.reverse();
 }
