@@ -1,4 +1,4 @@
-import { cpu, getDevice, type Device } from '@loraflow/tensor-core';
+import { cpu, getDevice, setDefaultDevice, type Device } from '@loraflow/tensor-core';
 
 /**
  * The devices every op test runs on: always `cpu`, plus `webgpu` when an adapter exists.
@@ -16,6 +16,8 @@ export async function testDevices(): Promise<Device[]> {
     if (process.env.LORAFLOW_REQUIRE_WEBGPU === '1') throw error;
   }
   if (gpu && gpu !== cpu) devices.push(gpu);
+  // Selecting webgpu made it the default; tests that pass no device stay on the CPU.
+  setDefaultDevice(devices[0]);
   return devices;
 }
 
