@@ -57,7 +57,7 @@ export function reportMarkdown(r: StyleLoraReport): string {
     '',
     r.training.lossCurve ? `![loss curve](${r.training.lossCurve})` : '',
     '',
-    `Style score: the share of samples that a theme classifier (colour + edge statistics, softmax regression fitted on generator renders of all themes; ${pct(r.classifierAccuracy)} accuracy on unseen renders) calls "${r.heldOutTheme}".`,
+    `Style score: the share of samples that a theme classifier (nearest centroid over colour statistics, fitted on generator renders of all themes; ${pct(r.classifierAccuracy)} accuracy on unseen renders) calls "${r.heldOutTheme}".`,
     '',
   ];
   for (const g of r.grids) {
@@ -84,7 +84,7 @@ Dataset: ${r.datasetImages} generated scenes captioned offline with the trigger,
 </p><img src="dataset.png" alt="training images"><p>Training: ${r.training.steps} steps in ${r.training.seconds.toFixed(0)} s, loss ${r.training.firstLoss.toFixed(3)} &rarr; ${r.training.lastLoss.toFixed(3)}.</p>
 <pre>${esc(Object.entries(r.training.recipe).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join('\n'))}</pre>
 ${r.training.lossCurve ? `<img src="${esc(r.training.lossCurve)}" alt="loss curve">` : ''}
-<p>Style score: the share of samples a theme classifier (colour + edge statistics, softmax regression on generator renders of every theme; ${pct(r.classifierAccuracy)} accuracy on unseen renders) calls &ldquo;${esc(r.heldOutTheme)}&rdquo;.</p>
+<p>Style score: the share of samples a theme classifier (nearest centroid over colour statistics of generator renders of every theme; ${pct(r.classifierAccuracy)} accuracy on unseen renders) calls &ldquo;${esc(r.heldOutTheme)}&rdquo;.</p>
 ${sections}
 <h2>Time</h2>${table(['stage', 'wall s', 'CPU s'], r.timings.map((t) => [t.stage, t.wallSeconds.toFixed(1), t.cpuSeconds.toFixed(1)]))}
 </body></html>
