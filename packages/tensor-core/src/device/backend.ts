@@ -104,6 +104,11 @@ export interface Backend {
    * without centring, for RMS norm) and returns the per-row rstd alongside.
    */
   normalizeRows?(x: Storage, rows: number, cols: number, eps: number, center: boolean): { y: Storage; rstd: Storage };
+  /**
+   * Optional: sum/max/min over the middle axis of an [outer, reduce, inner] view into [outer, inner],
+   * so reducing leading axes (bias gradients) needs no transposing copy.
+   */
+  reduceMiddle?(op: 'sum' | 'max' | 'min', x: Storage, outer: number, reduce: number, inner: number): Storage;
   /** Optional fused attention (flash-style, no score matrix kept): the output and each row's logsumexp. */
   flashAttention?(q: Storage, k: Storage, v: Storage, p: AttentionKernelParams): { out: Storage; lse: Storage };
   /** Optional gradients of fused attention, recomputing probabilities from the saved logsumexp. */
