@@ -5,7 +5,7 @@ import {
   AdamW, EMA, Generator, clipGradNorm, concat, constantSchedule, cosineSchedule, keep, linearWarmupSchedule, noGrad, randn, tensor, tidy,
   type LrSchedule, type Parameter, type Tensor,
 } from '@loraflow/tensor-core';
-import { noisyInput, sampleTrainingSigmas, velocityTarget, type TimestepSampling } from '@loraflow/flow-samplers';
+import { noisyInput, sampleTrainingSigmas, velocityTarget, type TimestepSampling, weightedMseLoss } from '@loraflow/flow-samplers';
 import { injectLora, saveLora } from '@loraflow/lora-adapters';
 import {
   SeededRandom, assignBuckets, bucketBatches, bucketKey, imageGrid, loadDatasetFolder, loadTrainingBatch, readItemSizes, writePng,
@@ -206,9 +206,7 @@ export async function trainLora<C>(model: LoraTrainableModel<C>, config: Trainin
       const cond = noGrad(() => model.encodePrompt(captions));
       const xt = noisyInput(latents, noise, sigmas);
       const pred = model.velocity(xt, tensor(sigmas, [sigmas.length], { device: xt.device }), cond);
-      // Not flow-samplers' weightedMseLoss: its inner tidy frees the graph's intermediates, so backward found no
-      // path to the LoRA factors (silently zero gradients). The plain expression keeps the tape intact.
-      const l = pred.sub(velocityTarget(latents, noise)).square().mean();
+      const l = weightedMseLoss(pred, velocityTarget(latents, noise));
       const scaled = c.gradient_accumulation > 1 ? l.mul(1 / c.gradient_accumulation) : l;
       scaled.backward();
       disposeDeep(cond);
