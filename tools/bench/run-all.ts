@@ -12,6 +12,7 @@ const benches: [string, string[]][] = [
   ['CPU matmul 256-2048 vs plain JS, tfjs-wasm, onnxruntime-node, PyTorch', ['tools/bench/cpu-kernels/matmul.ts', ...(quick ? ['--sizes', '512,1024'] : [])]],
   ['CPU attention (fused vs unfused vs PyTorch)', ['tools/bench/cpu-kernels/attention.ts']],
   ['CPU row and elementwise kernels vs plain JS', ['tools/bench/cpu-kernels/rows.ts']],
+  ['conv2d at UNet/VAE shapes vs PyTorch', ['tools/bench/conv2d/conv.ts']],
   ['transformer block forward+backward vs PyTorch', ['tools/bench/transformer-block/block.ts']],
   ['WebGPU matmul vs tfjs-webgpu on the same Dawn adapter', ['tools/bench/webgpu/matmul.ts']],
   ['WebGPU fused LoRA linear', ['tools/bench/webgpu/lora-linear.ts']],

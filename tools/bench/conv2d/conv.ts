@@ -1,0 +1,60 @@
+/**
+ * Benchmark: conv2d forward (3x3, padding 1) at UNet/VAE-like shapes on our CPU backend (im2col index
+ * map + WebAssembly GEMM) against PyTorch in the same run (tools/bench/conv2d/conv.py, when python3-torch is present).
+ *   node --conditions=development --import tsx tools/bench/conv2d/conv.ts [runs]
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import * as tc from '@loraflow/tensor-core';
+
+const runs = Number(process.argv[2] ?? 8);
+/** [N, C, H, W, O]: VAE decoder-ish, UNet down/mid blocks. */
+const SHAPES: number[][] = [
+  [1, 64, 128, 128, 64],
+  [1, 128, 64, 64, 128],
+  [2, 320, 32, 32, 320],
+  [2, 640, 16, 16, 640],
+];
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function timeOurs([n, c, h, w, o]: number[]): { wall: number; cpu: number } {
+  const x = tc.randn([n, c, h, w], { seed: 1 });
+  const k = tc.randn([o, c, 3, 3], { seed: 2 });
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < runs + 2; i++) {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    tc.tidy(() => {
+      tc.conv2d(x, k, null, { padding: 1 });
+    });
+    if (i >= 2) {
+      wall.push(performance.now() - t0);
+      const u = process.cpuUsage(c0);
+      cpu.push((u.user + u.system) / 1000);
+    }
+  }
+  return { wall: median(wall), cpu: median(cpu) };
+}
+
+await tc.getDevice('cpu');
+const script = fileURLToPath(new URL('./conv.py', import.meta.url));
+const env = { ...process.env, OPENBLAS_NUM_THREADS: '2', OMP_NUM_THREADS: '2', OMP_WAIT_POLICY: 'PASSIVE' };
+delete env.OPENBLAS_CORETYPE;
+const torch = spawnSync('/usr/bin/python3', [script, String(runs), ...SHAPES.map((s) => s.join(','))], { env, encoding: 'utf8' });
+const peer = torch.status === 0 ? torch.stdout.trim().split('\n').map((l) => JSON.parse(l) as { median_ms: number; median_cpu_ms: number }) : null;
+
+console.log(`conv2d 3x3 pad 1 forward, ${tc.describeDevice().summary}${peer ? '' : ` (PyTorch not measured: ${(torch.stderr || 'python3-torch missing').trim().split('\n').pop()})`}`);
+console.log('| N,C,H,W -> O | GFLOP | ours wall ms | ours CPU ms | torch wall ms | torch CPU ms | ours/torch per CPU-s |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+SHAPES.forEach((s, i) => {
+  const [n, c, h, w, o] = s;
+  const gflop = (2 * n * o * h * w * c * 9) / 1e9;
+  const ours = timeOurs(s);
+  const p = peer?.[i];
+  console.log(
+    `| ${n},${c},${h},${w} -> ${o} | ${gflop.toFixed(2)} | ${ours.wall.toFixed(1)} | ${ours.cpu.toFixed(1)} | ${p ? p.median_ms.toFixed(1) : '-'} | ${p ? p.median_cpu_ms.toFixed(1) : '-'} | ${p ? (p.median_cpu_ms / ours.cpu).toFixed(2) + 'x' : '-'} |`,
+  );
+});
+process.exit(0);
