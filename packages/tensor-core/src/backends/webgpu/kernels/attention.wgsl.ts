@@ -2,6 +2,25 @@ import type { KernelSource } from '../pipeline-cache.js';
 import { WGSL_MATH } from './wgsl-math.js';
 import { WGSL_PRELUDE } from './wgsl-prelude.js';
 
+/**
+ * The opening of both attention kernels: sizes from the uniform block and this workgroup's batch
+ * entry. Trip counts come from uniforms so the shader compiler does not fully unroll the loops
+ * (software adapters took minutes to compile the unrolled kernels).
+ */
+const BLOCK_PROLOGUE = `  let batch = pu(0u);
+  let Lq = pu(1u);
+  let Lk = pu(2u);
+  let scale = pf(3u);
+  let causal = pu(7u) != 0u;
+  let qBlocks = pu(8u);
+  let bk = pu(9u);
+  let tprRun = pu(10u);
+  let dRun = pu(11u);
+  let dvRun = pu(12u);
+  let flat = wid.x + wid.y * nwg.x;
+  let b = flat / qBlocks;
+  if (b >= batch) { return; }`;
+
 /** Query rows per workgroup of the fused attention kernel (one row per thread). */
 export const ATTENTION_ROWS = 64;
 /** Keys staged in workgroup memory per step (K and V slices of this many rows). */
@@ -32,21 +51,7 @@ var<workgroup> Ks: array<f32, ${BK * d}>;
 var<workgroup> Vs: array<f32, ${BK * dv}>;
 @compute @workgroup_size(${R})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let batch = pu(0u);
-  let Lq = pu(1u);
-  let Lk = pu(2u);
-  let scale = pf(3u);
-  let causal = pu(7u) != 0u;
-  let qBlocks = pu(8u);
-  // Trip counts come from the uniform block so the shader compiler does not fully unroll the loops
-  // (software adapters took minutes to compile the unrolled kernels).
-  let bk = pu(9u);
-  let tprRun = pu(10u);
-  let dRun = pu(11u);
-  let dvRun = pu(12u);
-  let flat = wid.x + wid.y * nwg.x;
-  let b = flat / qBlocks;
-  if (b >= batch) { return; }
+${BLOCK_PROLOGUE}
   let firstRow = (flat % qBlocks) * ${R}u;
   let i = firstRow + t;
   let valid = i < Lq;
@@ -153,21 +158,7 @@ var<workgroup> part: array<f32, ${SLICED_THREADS * BK}>;
 var<workgroup> sc: array<f32, ${SLICED_THREADS * BK}>;
 @compute @workgroup_size(${SLICED_THREADS})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let batch = pu(0u);
-  let Lq = pu(1u);
-  let Lk = pu(2u);
-  let scale = pf(3u);
-  let causal = pu(7u) != 0u;
-  let qBlocks = pu(8u);
-  // Trip counts come from the uniform block so the shader compiler does not fully unroll the loops
-  // (software adapters took minutes to compile the unrolled kernels).
-  let bk = pu(9u);
-  let tprRun = pu(10u);
-  let dRun = pu(11u);
-  let dvRun = pu(12u);
-  let flat = wid.x + wid.y * nwg.x;
-  let b = flat / qBlocks;
-  if (b >= batch) { return; }
+${BLOCK_PROLOGUE}
   let firstRow = (flat % qBlocks) * ${rows}u;
   let r = t / ${tpr}u;
   let sl = t % ${tpr}u;
