@@ -37,6 +37,16 @@ export interface MatmulParams {
   readonly bBatchStride: number;
 }
 
+/** What `Backend.matmulFused` applies to each output before storing it. */
+export interface MatmulEpilogue {
+  /** f32 storage of length n added to every output row. */
+  readonly bias?: Storage | null;
+  readonly activation?: UnaryOp | null;
+  /** Accumulate into this existing [batch, m, n] f32 storage: into = act(alpha * a b + into + bias). */
+  readonly into?: Storage | null;
+  readonly alpha?: number;
+}
+
 /**
  * A sparse linear map applied per batch: out[b, i] = sum over j in rowPtr[i]..rowPtr[i+1] of
  * src[b * srcBatchStride + colIdx[j]]. It expresses im2col, col2im, nearest resampling and their
@@ -88,6 +98,8 @@ export interface Backend {
   /** Reduces each row of an [outer, inner] view; argmax/argmin write i32. */
   reduce(op: ReduceOp, x: Storage, outer: number, inner: number): Storage;
   matmul(a: Storage, b: Storage, p: MatmulParams): Storage;
+  /** Optional: matmul with a fused epilogue, act(alpha * a b + into + bias); returns `into` when given. */
+  matmulFused?(a: Storage, b: Storage, p: MatmulParams, epilogue: MatmulEpilogue): Storage;
   /** Copies `shape` elements from a strided view of src into a strided view of dst (same dtype). */
   copy(src: Storage, srcView: StridedView, dst: Storage, dstView: StridedView, shape: readonly number[]): void;
   /** Applies an IndexMap to `batch` slices of src (f32). */

@@ -1,4 +1,4 @@
-import type { Backend, BinaryOp, IndexMap, MatmulParams, ReduceOp, Storage, StridedView, UnaryOp } from '../../device/backend.js';
+import type { Backend, BinaryOp, IndexMap, MatmulEpilogue, MatmulParams, ReduceOp, Storage, StridedView, UnaryOp } from '../../device/backend.js';
 import type { DType, StorageArray } from '../../dtype.js';
 import { TensorError } from '../../errors.js';
 import { BufferPool, type BufferPoolStats } from './buffer-pool.js';
@@ -57,16 +57,6 @@ export interface FusedAttentionParams {
   readonly vBatchStride: number;
   /** Batch stride of the optional additive [lq, lk] mask. */
   readonly maskBatchStride: number;
-}
-
-/** What `matmulFused` applies to each output before storing it. */
-export interface MatmulEpilogue {
-  /** f32 storage of length n added to every output row. */
-  readonly bias?: Storage | null;
-  readonly activation?: UnaryOp | null;
-  /** Accumulate into this existing [batch, m, n] f32 storage: into = act(alpha * a b + into + bias). */
-  readonly into?: Storage | null;
-  readonly alpha?: number;
 }
 
 /** Shapes of a LoRA linear layer y = act(x W^T + b + scale * (x A^T) B^T) for x [m, k]. */
@@ -260,8 +250,8 @@ export class WebGpuBackend implements Backend {
   }
 
   /**
-   * matmul with a fused epilogue: out = activation(a @ b + bias) where bias (f32, length n) is added
-   * to every row. Not part of the Backend interface: the op layer may use it for linear layers.
+   * matmul with a fused epilogue: out = activation(alpha * a @ b + into + bias) where bias (f32, length n)
+   * is added to every row (Backend.matmulFused).
    */
   matmulFused(a: Storage, b: Storage, p: MatmulParams, epilogue: MatmulEpilogue): Storage {
     this.check('matmul');
