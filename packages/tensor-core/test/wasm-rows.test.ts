@@ -38,7 +38,19 @@ const REFERENCE: Record<UnaryKernelOp, (x: number) => number> = {
   silu: (x) => x / (1 + Math.exp(-x)),
   gelu: (x) => (x >= 0 ? 0.5 * x * (2 - erfc(x / Math.SQRT2)) : 0.5 * x * erfc(-x / Math.SQRT2)),
   geluTanh: (x) => x / (1 + Math.exp(-2 * Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))),
+  geluTanhGrad: (x) => {
+    const c = Math.sqrt(2 / Math.PI);
+    const t = Math.tanh(c * (x + 0.044715 * x ** 3));
+    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x);
+  },
+  siluGrad: (x) => {
+    const s = 1 / (1 + Math.exp(-x));
+    return s + x * s * (1 - s);
+  },
 };
+
+/** Derivative kernels cross zero, so they are checked with an absolute bound instead. */
+const DERIVATIVE_OPS = new Set<UnaryKernelOp>(['geluTanhGrad', 'siluGrad']);
 
 /**
  * |exp argument| of each op: f32 rounding of that argument (relative 6e-8) becomes a relative
@@ -51,6 +63,8 @@ const EXP_ARGUMENT: Record<UnaryKernelOp, (x: number) => number> = {
   silu: (x) => Math.abs(x),
   gelu: (x) => (x * x) / 2,
   geluTanh: (x) => Math.abs(2 * Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)),
+  geluTanhGrad: () => 0,
+  siluGrad: () => 0,
 };
 
 for (const threads of [1, 2]) {
@@ -61,7 +75,22 @@ for (const threads of [1, 2]) {
     });
     afterAll(() => kern.dispose());
 
-    for (const op of UNARY_KERNEL_OPS) {
+    for (const op of UNARY_KERNEL_OPS.filter((o) => DERIVATIVE_OPS.has(o))) {
+      it(`${op} matches the float64 derivative within 1e-6 absolute (its values lie in [-0.2, 1.2])`, () => {
+        const x = uniform(200_003, 11, -20, 20);
+        x[0] = 1e-4;
+        const out = new Float32Array(x.length).fill(Number.NaN);
+        kern.unary(op, x, out);
+        let worst = 0;
+        for (let i = 0; i < x.length; i++) {
+          const err = Math.abs(out[i] - REFERENCE[op](x[i]));
+          if (!(err <= worst)) worst = Number.isNaN(err) ? Infinity : err;
+        }
+        expect(worst).toBeLessThanOrEqual(1e-6);
+      });
+    }
+
+    for (const op of UNARY_KERNEL_OPS.filter((o) => !DERIVATIVE_OPS.has(o))) {
       it(`${op} matches float64 within 5e-7 + |exp argument| * 2.4e-7, relative`, () => {
         // 200k values over [-20, 20]: a length that is not a multiple of 4 or of the chunk size,
         // above the single-thread threshold so the threads share chunks.

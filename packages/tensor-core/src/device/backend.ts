@@ -6,10 +6,14 @@ export interface Storage {
   readonly dtype: DType;
 }
 
-/** Elementwise unary kernels (f32 in, f32 out). */
+/**
+ * Elementwise unary kernels (f32 in, f32 out). The `*_grad` ops are derivatives (d/dx of the named
+ * activation), so backward rules of activations are one kernel and one multiply, not a dozen passes.
+ */
 export type UnaryOp =
   | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'tanh' | 'sigmoid' | 'silu' | 'relu'
-  | 'gelu_tanh' | 'gelu_erf' | 'square' | 'sin' | 'cos' | 'reciprocal' | 'sign' | 'step' | 'erf';
+  | 'gelu_tanh' | 'gelu_erf' | 'square' | 'sin' | 'cos' | 'reciprocal' | 'sign' | 'step' | 'erf'
+  | 'gelu_tanh_grad' | 'gelu_erf_grad' | 'silu_grad';
 
 /** Elementwise binary kernels (f32 in; comparisons write u8, the rest f32). */
 export type BinaryOp =

@@ -7,6 +7,7 @@ import { forEachStrided, isComparison } from './cpu-elementwise.js';
 import { binaryRun, compareRun, unaryLoop } from './cpu-loops.js';
 import { matmulJs } from './cpu-matmul.js';
 import { CpuStorage } from './cpu-storage.js';
+import { F32Pool } from './f32-pool.js';
 import { normalizeRowsJs, reduceMiddleJs, softmaxRowsJs } from './cpu-rows.js';
 import { wasmAttention, wasmAttentionBackward } from './cpu-attention.js';
 import type { UnaryKernelOp, WasmKernels } from './wasm/index.js';
@@ -16,7 +17,7 @@ const WASM_MIN_MACS = 8192;
 /** Below this many elements row and elementwise ops stay in JS for the same reason. */
 const WASM_MIN_ELEMENTS = 4096;
 
-const WASM_UNARY: Partial<Record<UnaryOp, UnaryKernelOp>> = { exp: 'exp', tanh: 'tanh', sigmoid: 'sigmoid', silu: 'silu', gelu_erf: 'gelu', gelu_tanh: 'geluTanh' };
+const WASM_UNARY: Partial<Record<UnaryOp, UnaryKernelOp>> = { exp: 'exp', tanh: 'tanh', sigmoid: 'sigmoid', silu: 'silu', gelu_erf: 'gelu', gelu_tanh: 'geluTanh', gelu_tanh_grad: 'geluTanhGrad', silu_grad: 'siluGrad' };
 
 function f32(s: Storage): Float32Array {
   const cpu = s as CpuStorage;
@@ -28,6 +29,8 @@ function f32(s: Storage): Float32Array {
 export class CpuBackend implements Backend {
   readonly kind = 'cpu' as const;
   private wasm: WasmKernels | null = null;
+  /** Recycled outputs: freed storages' arrays, reused by shape so big outputs skip fresh-page faults. */
+  private readonly pool = new F32Pool();
   /** Fused attention, present while the WebAssembly kernels are installed. */
   flashAttention?: Backend['flashAttention'];
   /** Fused attention gradients, present while the WebAssembly kernels are installed. */
@@ -63,11 +66,14 @@ export class CpuBackend implements Backend {
     return (storage as CpuStorage).data;
   }
 
-  free(): void {}
+  free(storage: Storage): void {
+    const data = (storage as CpuStorage).data;
+    if (data instanceof Float32Array) this.pool.give(data);
+  }
 
   fill(size: number, dtype: DType, value: number): Storage {
-    const data = allocStorageArray(dtype, size);
-    if (value !== 0) data.fill(encodeFromF32([value], dtype)[0]);
+    const data = dtype === 'f32' ? this.pool.take(size) : allocStorageArray(dtype, size);
+    if (dtype === 'f32' || value !== 0) data.fill(encodeFromF32([value], dtype)[0]);
     return new CpuStorage(data, dtype);
   }
 
@@ -80,7 +86,7 @@ export class CpuBackend implements Backend {
 
   unary(op: UnaryOp, x: Storage): Storage {
     const a = f32(x);
-    const out = new Float32Array(a.length);
+    const out = this.pool.take(a.length);
     const simd = WASM_UNARY[op];
     if (this.wasm && simd && a.length >= WASM_MIN_ELEMENTS) this.wasm.unary(simd, a, out);
     else unaryLoop(op, a, out);
@@ -97,7 +103,7 @@ export class CpuBackend implements Backend {
       forEachStrided(outShape, [aStrides, bStrides], [0, 0], (start, count, [ao, bo], [as, bs]) => compareRun(op, mask, start, count, av, ao, as, bv, bo, bs));
       return new CpuStorage(mask, 'u8');
     }
-    const out = new Float32Array(size);
+    const out = this.pool.take(size);
     forEachStrided(outShape, [aStrides, bStrides], [0, 0], (start, count, [ao, bo], [as, bs]) => binaryRun(op, out, start, count, av, ao, as, bv, bo, bs));
     return new CpuStorage(out, 'f32');
   }
@@ -108,7 +114,7 @@ export class CpuBackend implements Backend {
     const bv = f32(b);
     let size = 1;
     for (const d of outShape) size *= d;
-    const out = new Float32Array(size);
+    const out = this.pool.take(size);
     forEachStrided(outShape, [cStrides, aStrides, bStrides], [0, 0, 0], (start, count, [co, ao, bo], [cs, as, bs]) => {
       for (let i = 0; i < count; i++) out[start + i] = cv[co + i * cs] ? av[ao + i * as] : bv[bo + i * bs];
     });
@@ -164,7 +170,7 @@ export class CpuBackend implements Backend {
   }
 
   matmul(a: Storage, b: Storage, p: MatmulParams): Storage {
-    const out = new Float32Array(p.batch * p.m * p.n);
+    const out = this.pool.take(p.batch * p.m * p.n);
     if (this.wasm && p.m * p.n * p.k >= WASM_MIN_MACS) this.wasm.matmul(f32(a), f32(b), out, p);
     else matmulJs(f32(a), f32(b), out, p);
     return new CpuStorage(out, 'f32');
@@ -182,7 +188,7 @@ export class CpuBackend implements Backend {
   indexedSum(src: Storage, map: IndexMap, batch: number, srcBatchStride: number): Storage {
     const s = f32(src);
     const { rowPtr, colIdx, rows } = map;
-    const out = new Float32Array(batch * rows);
+    const out = this.pool.take(batch * rows);
     for (let b = 0; b < batch; b++) {
       const sb = b * srcBatchStride;
       const ob = b * rows;
@@ -199,7 +205,7 @@ export class CpuBackend implements Backend {
     const s = f32(src);
     const idx = (index as CpuStorage).data as Int32Array;
     const count = idx.length;
-    const out = new Float32Array(outer * count * inner);
+    const out = this.pool.take(outer * count * inner);
     for (let i = 0; i < count; i++) {
       const v = idx[i];
       if (v < 0 || v >= axisLen) throw new TensorError(`gather: index ${v} at position ${i} is out of range [0, ${axisLen})`);
@@ -216,7 +222,7 @@ export class CpuBackend implements Backend {
   softmaxRows(x: Storage, rows: number, cols: number, log: boolean): Storage {
     const a = f32(x);
     if (this.wasm && !log && a.length >= WASM_MIN_ELEMENTS) {
-      const out = new Float32Array(a.length);
+      const out = this.pool.take(a.length);
       this.wasm.softmax(a, out, { rows, cols });
       return new CpuStorage(out, 'f32');
     }
@@ -226,7 +232,7 @@ export class CpuBackend implements Backend {
   normalizeRows(x: Storage, rows: number, cols: number, eps: number, center: boolean): { y: Storage; rstd: Storage } {
     const a = f32(x);
     if (this.wasm && a.length >= WASM_MIN_ELEMENTS) {
-      const y = new Float32Array(a.length);
+      const y = this.pool.take(a.length);
       const rstd = new Float32Array(rows);
       (center ? this.wasm.layerNorm : this.wasm.rmsNorm).call(this.wasm, a, y, { rows, cols, eps, rstd });
       return { y: new CpuStorage(y, 'f32'), rstd: new CpuStorage(rstd, 'f32') };
@@ -237,5 +243,7 @@ export class CpuBackend implements Backend {
 
   async sync(): Promise<void> {}
 
-  destroy(): void {}
+  destroy(): void {
+    this.pool.clear();
+  }
 }

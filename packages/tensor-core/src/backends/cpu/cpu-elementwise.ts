@@ -1,5 +1,5 @@
 import type { BinaryOp, UnaryOp } from '../../device/backend.js';
-import { erf, geluErf, geluTanh, sigmoid } from './scalar-math.js';
+import { erf, geluErf, geluErfGrad, geluTanh, geluTanhGrad, sigmoid, siluGrad } from './scalar-math.js';
 
 type Unary = (x: number) => number;
 
@@ -24,6 +24,9 @@ export const UNARY_FNS: Record<UnaryOp, Unary> = {
   sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
   step: (x) => (x > 0 ? 1 : 0),
   erf,
+  gelu_tanh_grad: geluTanhGrad,
+  gelu_erf_grad: geluErfGrad,
+  silu_grad: siluGrad,
 };
 
 type Binary = (a: number, b: number) => number;

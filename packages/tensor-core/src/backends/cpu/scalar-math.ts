@@ -21,6 +21,28 @@ export function geluErf(x: number): number {
   return 0.5 * x * (1 + erf(x / Math.SQRT2));
 }
 
+/**
+ * d/dx of the tanh-approximated GELU: s + x s (1 - s) 2u' with s = sigmoid(2u), u = sqrt(2/pi)(x + 0.044715 x^3).
+ * 1 - s is taken as e s (e = exp(-2u), capped at e^80) so neither tail cancels or overflows.
+ */
+export function geluTanhGrad(x: number): number {
+  const e = Math.exp(Math.min(80, -2 * SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
+  const s = 1 / (1 + e);
+  return s + x * (e * s * s) * 2 * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x);
+}
+
+/** d/dx of the exact GELU: Phi(x) + x phi(x). */
+export function geluErfGrad(x: number): number {
+  return 0.5 * (1 + erf(x / Math.SQRT2)) + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+}
+
+/** d/dx of SiLU: s (1 + x (1 - s)), s = sigmoid(x), with 1 - s = e s (e = exp(-x), capped at e^80). */
+export function siluGrad(x: number): number {
+  const e = Math.exp(Math.min(80, -x));
+  const s = 1 / (1 + e);
+  return s * (1 + x * e * s);
+}
+
 /** Numerically stable logistic sigmoid. */
 export function sigmoid(x: number): number {
   if (x >= 0) return 1 / (1 + Math.exp(-x));

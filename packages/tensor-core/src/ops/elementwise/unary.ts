@@ -9,8 +9,8 @@ function unary(op: UnaryOp, x: Tensor, grad?: UnaryGrad): Tensor {
   return y;
 }
 
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+/** An activation's derivative at x in one kernel; it has no gradient of its own (backward runs without a tape). */
+const derivative = (op: 'gelu_tanh_grad' | 'gelu_erf_grad' | 'silu_grad', x: Tensor): Tensor => unary(op, x);
 
 /** -x */
 export const neg = (x: Tensor): Tensor => unary('neg', x, (_x, _y, g) => neg(g));
@@ -29,11 +29,7 @@ export const tanh = (x: Tensor): Tensor => unary('tanh', x, (_x, y, g) => g.mul(
 /** logistic sigmoid */
 export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x, (_x, y, g) => g.mul(y.mul(y.neg().add(1))));
 /** x * sigmoid(x) */
-export const silu = (x: Tensor): Tensor =>
-  unary('silu', x, (xx, _y, g) => {
-    const s = sigmoid(xx);
-    return g.mul(s.mul(xx.mul(s.neg().add(1)).add(1)));
-  });
+export const silu = (x: Tensor): Tensor => unary('silu', x, (xx, _y, g) => g.mul(derivative('silu_grad', xx)));
 /** max(x, 0) */
 export const relu = (x: Tensor): Tensor => unary('relu', x, (xx, _y, g) => g.mul(step(xx)));
 /** x^2 */
@@ -53,17 +49,6 @@ export const step = (x: Tensor): Tensor => unary('step', x);
 
 /** GELU: exact (erf) by default, or the tanh approximation used by Qwen-Image's MLPs. */
 export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
-  if (approximate === 'tanh') {
-    return unary('gelu_tanh', x, (xx, _y, g) => {
-      const x2 = xx.mul(xx);
-      const t = tanh(xx.mul(x2.mul(0.044715).add(1)).mul(SQRT_2_OVER_PI));
-      const dt = t.mul(t).neg().add(1).mul(x2.mul(3 * 0.044715).add(1)).mul(SQRT_2_OVER_PI);
-      return g.mul(t.add(1).mul(0.5).add(xx.mul(dt).mul(0.5)));
-    });
-  }
-  return unary('gelu_erf', x, (xx, _y, g) => {
-    const cdf = erf(xx.mul(Math.SQRT1_2)).add(1).mul(0.5);
-    const pdf = exp(xx.mul(xx).mul(-0.5)).mul(INV_SQRT_2PI);
-    return g.mul(cdf.add(xx.mul(pdf)));
-  });
+  if (approximate === 'tanh') return unary('gelu_tanh', x, (xx, _y, g) => g.mul(derivative('gelu_tanh_grad', xx)));
+  return unary('gelu_erf', x, (xx, _y, g) => g.mul(derivative('gelu_erf_grad', xx)));
 }

@@ -24,6 +24,9 @@ export const UNARY_EXPR: Record<UnaryOp, string> = {
   sign: 'select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0)',
   step: 'select(0.0, 1.0, x > 0.0)',
   erf: 'erf_as(x)',
+  gelu_tanh_grad: 'gelu_tanh_grad(x)',
+  gelu_erf_grad: 'gelu_erf_grad(x)',
+  silu_grad: 'silu_grad(x)',
 };
 
 /** out[i] = op(x[i]) over contiguous f32 words. Params: [n]. */

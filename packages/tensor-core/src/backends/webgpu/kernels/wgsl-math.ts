@@ -71,6 +71,18 @@ fn erfc_nr(z: f32) -> f32 {
   return select(y, 2.0 - y, z < 0.0);
 }
 fn gelu_erf(x: f32) -> f32 { return 0.5 * x * erfc_nr(-x * 0.7071067811865476); }
+// Derivatives for backward rules; 1 - s is e s with e capped at e^80 so neither tail overflows.
+fn gelu_tanh_grad(x: f32) -> f32 {
+  let e = exp(min(80.0, -1.5957691216057308 * (x + 0.044715 * x * x * x)));
+  let s = 1.0 / (1.0 + e);
+  return s + x * (e * s * s) * 1.5957691216057308 * (1.0 + 0.134145 * x * x);
+}
+fn gelu_erf_grad(x: f32) -> f32 { return 0.5 * erfc_nr(-x * 0.7071067811865476) + x * 0.3989422804014327 * exp(-0.5 * x * x); }
+fn silu_grad(x: f32) -> f32 {
+  let e = exp(min(80.0, -x));
+  let s = 1.0 / (1.0 + e);
+  return s * (1.0 + x * e * s);
+}
 fn pow_js(a: f32, b: f32) -> f32 {
   if (b == 0.0) { return 1.0; }
   if (is_nan(a) || is_nan(b)) { return nan_f32(); }

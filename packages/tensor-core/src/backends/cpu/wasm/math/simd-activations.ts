@@ -6,10 +6,13 @@ import { simdExp, simdMadd } from './simd-exp.js';
 export type VectorOp = (x: Local, out: Local) => void;
 
 /** Elementwise ops with a SIMD kernel. */
-export type UnaryKernelOp = 'exp' | 'tanh' | 'sigmoid' | 'silu' | 'gelu' | 'geluTanh';
+export type UnaryKernelOp = 'exp' | 'tanh' | 'sigmoid' | 'silu' | 'gelu' | 'geluTanh' | 'geluTanhGrad' | 'siluGrad';
 
 /** Every UnaryKernelOp, in the order their wasm functions are emitted. */
-export const UNARY_KERNEL_OPS: readonly UnaryKernelOp[] = ['exp', 'tanh', 'sigmoid', 'silu', 'gelu', 'geluTanh'];
+export const UNARY_KERNEL_OPS: readonly UnaryKernelOp[] = ['exp', 'tanh', 'sigmoid', 'silu', 'gelu', 'geluTanh', 'geluTanhGrad', 'siluGrad'];
+
+/** exp arguments of the derivative kernels are capped here so e = exp(arg) stays finite and e s s does not become inf * 0. */
+const GRAD_EXP_CAP = 80;
 
 const SIGN = -0x80000000;
 /** Below this |x| tanh uses its odd Taylor series (error < 1e-8 relative), above 1 - 2/(e^{2|x|}+1) (~2e-7). */
@@ -55,6 +58,25 @@ export function simdActivation(f: FunctionBuilder, op: UnaryKernelOp, relaxed: b
         f.get(x).get(x).f32x4Mul().v128f32(0.044715).f32x4Mul().v128f32(1).f32x4Add().get(x).f32x4Mul();
         f.v128f32(-2 * Math.sqrt(2 / Math.PI)).f32x4Mul().set(a);
         overOnePlusExp(() => f.get(x), a, out);
+      };
+    case 'siluGrad':
+      // s (1 + x e s), s = 1 / (1 + e), e = exp(-x)
+      return (x, out) => {
+        f.get(x).f32x4Neg().v128f32(GRAD_EXP_CAP).f32x4Min().set(a);
+        exp(a, e);
+        f.v128f32(1).get(e).v128f32(1).f32x4Add().f32x4Div().set(b);
+        f.get(x).get(e).f32x4Mul().get(b).f32x4Mul().v128f32(1).f32x4Add().get(b).f32x4Mul().set(out);
+      };
+    case 'geluTanhGrad':
+      // s + x (e s s) 2 sqrt(2/pi) (1 + 3 * 0.044715 x^2), s = 1 / (1 + e), e = exp(-2u)
+      return (x, out) => {
+        f.get(x).get(x).f32x4Mul().set(c);
+        f.get(c).v128f32(0.044715).f32x4Mul().v128f32(1).f32x4Add().get(x).f32x4Mul();
+        f.v128f32(-2 * Math.sqrt(2 / Math.PI)).f32x4Mul().v128f32(GRAD_EXP_CAP).f32x4Min().set(a);
+        exp(a, e);
+        f.v128f32(1).get(e).v128f32(1).f32x4Add().f32x4Div().set(b);
+        f.get(c).v128f32(3 * 0.044715).f32x4Mul().v128f32(1).f32x4Add().v128f32(2 * Math.sqrt(2 / Math.PI)).f32x4Mul();
+        f.get(e).f32x4Mul().get(b).f32x4Mul().get(b).f32x4Mul().get(x).f32x4Mul().get(b).f32x4Add().set(out);
       };
     case 'tanh':
       return (x, out) => {
