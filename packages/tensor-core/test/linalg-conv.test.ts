@@ -88,6 +88,34 @@ for (const device of DEVICES) {
         );
       });
     }
+    // Odd sizes, batch 3, every option at once; on the CPU these run the WebAssembly conv kernels.
+    for (const [stride, pad, dil, groups, xs, ws] of [
+      [2, 1, 2, 2, [3, 4, 9, 7], [6, 2, 3, 2]],
+      [2, 2, 1, 3, [2, 3, 7, 8], [3, 1, 3, 3]],
+      [1, 0, 1, 1, [3, 5, 4, 3], [2, 5, 1, 1]],
+    ] as [number, number, number, number, number[], number[]][]) {
+      it(`conv2d x [${xs}] w [${ws}] stride=${stride} padding=${pad} dilation=${dil} groups=${groups} with gradients`, async () => {
+        await checkOp(
+          {
+            name: 'conv2d', shapes: [xs, ws, [ws[0]]],
+            run: ([x, w, b]) => tc.conv2d(x, w, b, { stride, padding: pad, dilation: dil, groups }),
+            ref: ([x, w, b]) => conv2d64(x, xs, w, ws, b, stride, pad, dil, groups).v,
+            tol: 1e-5, floor: 1,
+          },
+          device,
+        );
+      });
+    }
+    if (device.kind === 'cpu') {
+      it('the CPU backend provides the direct conv2d kernels once the WebAssembly kernels are installed', () => {
+        expect(typeof device.backend.conv2d).toBe('function');
+        expect(typeof device.backend.conv2dInputGrad).toBe('function');
+        expect(typeof device.backend.conv2dWeightGrad).toBe('function');
+      });
+    }
+    it('conv2d names a bias of the wrong size', () => {
+      expect(() => tc.conv2d(tc.zeros([1, 2, 4, 4], { device }), tc.zeros([3, 2, 3, 3], { device }), tc.zeros([2], { device }))).toThrow(/bias has shape \[2\], expected \[3\]/);
+    });
     it('upsample nearest repeats pixels', async () => {
       await checkOp(
         {

@@ -1,6 +1,7 @@
 /**
- * Benchmark: conv2d forward (3x3, padding 1) at UNet/VAE-like shapes on our CPU backend (im2col index
- * map + WebAssembly GEMM) against PyTorch in the same run (tools/bench/conv2d/conv.py, when python3-torch is present).
+ * Benchmark: conv2d (3x3, padding 1) forward, and backward (input and weight gradients, timed alone after
+ * an untimed forward), at UNet/VAE-like shapes on our CPU backend (WebAssembly im2col / col2im on the
+ * threads + SIMD GEMM) against PyTorch in the same run (tools/bench/conv2d/conv.py, when python3-torch is present).
  *   node --conditions=development --import tsx tools/bench/conv2d/conv.ts [runs]
  */
 import { spawnSync } from 'node:child_process';
@@ -18,16 +19,27 @@ const SHAPES: number[][] = [
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function timeOurs([n, c, h, w, o]: number[]): { wall: number; cpu: number } {
+type Pass = 'forward' | 'backward';
+
+function timeOurs([n, c, h, w, o]: number[], pass: Pass): { wall: number; cpu: number } {
   const x = tc.randn([n, c, h, w], { seed: 1 });
   const k = tc.randn([o, c, 3, 3], { seed: 2 });
+  const gy = tc.randn([n, o, h, w], { seed: 3 });
+  x.requiresGrad = pass === 'backward';
+  k.requiresGrad = pass === 'backward';
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let i = 0; i < runs + 2; i++) {
-    const t0 = performance.now();
-    const c0 = process.cpuUsage();
+    let t0 = performance.now();
+    let c0 = process.cpuUsage();
     tc.tidy(() => {
-      tc.conv2d(x, k, null, { padding: 1 });
+      const y = tc.conv2d(x, k, null, { padding: 1 });
+      if (pass === 'forward') return;
+      x.grad = null;
+      k.grad = null;
+      t0 = performance.now();
+      c0 = process.cpuUsage();
+      y.backward(gy);
     });
     if (i >= 2) {
       wall.push(performance.now() - t0);
@@ -43,18 +55,22 @@ const script = fileURLToPath(new URL('./conv.py', import.meta.url));
 const env = { ...process.env, OPENBLAS_NUM_THREADS: '2', OMP_NUM_THREADS: '2', OMP_WAIT_POLICY: 'PASSIVE' };
 delete env.OPENBLAS_CORETYPE;
 const torch = spawnSync('/usr/bin/python3', [script, String(runs), ...SHAPES.map((s) => s.join(','))], { env, encoding: 'utf8' });
-const peer = torch.status === 0 ? torch.stdout.trim().split('\n').map((l) => JSON.parse(l) as { median_ms: number; median_cpu_ms: number }) : null;
+const peer = torch.status === 0 ? torch.stdout.trim().split('\n').map((l) => JSON.parse(l) as { pass: Pass; median_ms: number; median_cpu_ms: number }) : null;
 
-console.log(`conv2d 3x3 pad 1 forward, ${tc.describeDevice().summary}${peer ? '' : ` (PyTorch not measured: ${(torch.stderr || 'python3-torch missing').trim().split('\n').pop()})`}`);
-console.log('| N,C,H,W -> O | GFLOP | ours wall ms | ours CPU ms | torch wall ms | torch CPU ms | ours/torch per CPU-s |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log(`conv2d 3x3 pad 1, ${runs} runs, ${tc.describeDevice().summary}${peer ? '' : ` (PyTorch not measured: ${(torch.stderr || 'python3-torch missing').trim().split('\n').pop()})`}`);
+console.log('| N,C,H,W -> O | pass | GFLOP | ours wall ms | ours CPU ms | torch wall ms | torch CPU ms | ours/torch per CPU-s | ours/torch wall |');
+console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 SHAPES.forEach((s, i) => {
   const [n, c, h, w, o] = s;
-  const gflop = (2 * n * o * h * w * c * 9) / 1e9;
-  const ours = timeOurs(s);
-  const p = peer?.[i];
-  console.log(
-    `| ${n},${c},${h},${w} -> ${o} | ${gflop.toFixed(2)} | ${ours.wall.toFixed(1)} | ${ours.cpu.toFixed(1)} | ${p ? p.median_ms.toFixed(1) : '-'} | ${p ? p.median_cpu_ms.toFixed(1) : '-'} | ${p ? (p.median_cpu_ms / ours.cpu).toFixed(2) + 'x' : '-'} |`,
-  );
+  for (const pass of ['forward', 'backward'] as const) {
+    // The backward computes two products of the forward's size (input and weight gradients).
+    const gflop = ((pass === 'forward' ? 2 : 4) * n * o * h * w * c * 9) / 1e9;
+    const ours = timeOurs(s, pass);
+    const p = peer?.[2 * i + (pass === 'forward' ? 0 : 1)];
+    const ratio = (a: number, b: number) => (b / a).toFixed(2) + 'x';
+    console.log(
+      `| ${n},${c},${h},${w} -> ${o} | ${pass} | ${gflop.toFixed(2)} | ${ours.wall.toFixed(1)} | ${ours.cpu.toFixed(1)} | ${p ? p.median_ms.toFixed(1) : '-'} | ${p ? p.median_cpu_ms.toFixed(1) : '-'} | ${p ? ratio(ours.cpu, p.median_cpu_ms) : '-'} | ${p ? ratio(ours.wall, p.median_ms) : '-'} |`,
+    );
+  }
 });
 process.exit(0);

@@ -78,6 +78,13 @@ export interface AttentionKernelParams {
   readonly maskGroup: number;
 }
 
+/** Geometry of the optional conv2d kernels: x [batch, inChannels, height, width], w [outChannels, inChannels/groups, kh, kw], y [batch, outChannels, oh, ow]. */
+export interface Conv2dKernelParams {
+  readonly batch: number; readonly inChannels: number; readonly height: number; readonly width: number; readonly outChannels: number;
+  readonly kh: number; readonly kw: number; readonly sh: number; readonly sw: number; readonly ph: number; readonly pw: number;
+  readonly dh: number; readonly dw: number; readonly groups: number; readonly oh: number; readonly ow: number;
+}
+
 /**
  * What a compute backend provides. Every tensor is a contiguous storage; views (permute,
  * slice, expand, pad) are strided copies. Kernels take and return f32 storages unless noted.
@@ -129,6 +136,12 @@ export interface Backend {
   flashAttention?(q: Storage, k: Storage, v: Storage, p: AttentionKernelParams): { out: Storage; lse: Storage };
   /** Optional gradients of fused attention, recomputing probabilities from the saved logsumexp. */
   flashAttentionBackward?(q: Storage, k: Storage, v: Storage, out: Storage, dOut: Storage, lse: Storage, p: AttentionKernelParams): { dq: Storage; dk: Storage; dv: Storage };
+  /** Optional direct conv2d, y = conv2d(x, w) + bias (no index map); present together with its two gradients below. */
+  conv2d?(x: Storage, w: Storage, bias: Storage | null, p: Conv2dKernelParams): Storage;
+  /** Optional: the input gradient of conv2d from dy and w. */
+  conv2dInputGrad?(dy: Storage, w: Storage, p: Conv2dKernelParams): Storage;
+  /** Optional: the weight gradient of conv2d from x and dy, summed over the batch. */
+  conv2dWeightGrad?(x: Storage, dy: Storage, p: Conv2dKernelParams): Storage;
   /** Blocks until queued work is done (a no-op on synchronous backends). */
   sync(): Promise<void>;
   /** Releases every resource the backend holds. */

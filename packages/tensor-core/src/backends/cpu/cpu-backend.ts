@@ -10,6 +10,7 @@ import { CpuStorage } from './cpu-storage.js';
 import { F32Pool } from './f32-pool.js';
 import { normalizeRowsJs, reduceMiddleJs, softmaxRowsJs } from './cpu-rows.js';
 import { wasmAttention, wasmAttentionBackward } from './cpu-attention.js';
+import { wasmConv2d, wasmConv2dInputGrad, wasmConv2dWeightGrad } from './cpu-conv.js';
 import type { UnaryKernelOp, WasmKernels } from './wasm/index.js';
 
 /** Below this many multiply-adds the copy into wasm memory and the thread hand-off cost more than they save. */
@@ -35,6 +36,10 @@ export class CpuBackend implements Backend {
   flashAttention?: Backend['flashAttention'];
   /** Fused attention gradients, present while the WebAssembly kernels are installed. */
   flashAttentionBackward?: Backend['flashAttentionBackward'];
+  /** Direct conv2d and its gradients, present while the WebAssembly kernels are installed. */
+  conv2d?: Backend['conv2d'];
+  conv2dInputGrad?: Backend['conv2dInputGrad'];
+  conv2dWeightGrad?: Backend['conv2dWeightGrad'];
 
   /** Installs the WebAssembly SIMD (+ threads) kernels; null restores the plain JS kernels. */
   setWasmKernels(kernels: WasmKernels | null): void {
@@ -42,9 +47,15 @@ export class CpuBackend implements Backend {
     if (kernels) {
       this.flashAttention = (q, k, v, p) => wasmAttention(kernels, q, k, v, p);
       this.flashAttentionBackward = (q, k, v, out, dOut, lse, p) => wasmAttentionBackward(kernels, q, k, v, out, dOut, lse, p);
+      this.conv2d = (x, w, bias, p) => wasmConv2d(kernels, x, w, bias, p);
+      this.conv2dInputGrad = (dy, w, p) => wasmConv2dInputGrad(kernels, dy, w, p);
+      this.conv2dWeightGrad = (x, dy, p) => wasmConv2dWeightGrad(kernels, x, dy, p);
     } else {
       delete this.flashAttention;
       delete this.flashAttentionBackward;
+      delete this.conv2d;
+      delete this.conv2dInputGrad;
+      delete this.conv2dWeightGrad;
     }
   }
 

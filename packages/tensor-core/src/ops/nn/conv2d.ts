@@ -1,3 +1,4 @@
+import type { Conv2dKernelParams } from '../../device/backend.js';
 import { TensorError } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import { matmul } from '../linalg/matmul.js';
@@ -52,7 +53,37 @@ export function im2col(x: Tensor, g: Geometry): Tensor {
   });
 }
 
-/** 2-D convolution of x [N, C, H, W] with w [O, C/groups, kh, kw] (im2col + batched matmul). */
+/** y = conv2d(x, w) + bias through the backend's conv kernels; the gradients are conv kernels too, so every order differentiates. */
+function convDirect(x: Tensor, weight: Tensor, bias: Tensor | null, p: Conv2dKernelParams): Tensor {
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return runF32('conv2d', inputs, ([xs, ws, bs], d) => d.backend.conv2d!(xs, ws, bs ?? null, p), [p.batch, p.outChannels, p.oh, p.ow], (grad) => [
+    x.requiresGrad ? convInputGrad(grad, weight, p) : null,
+    weight.requiresGrad ? convWeightGrad(x, grad, p) : null,
+    bias ? grad.sum([0, 2, 3]) : null,
+  ]);
+}
+
+/** dx of conv2d (a transposed convolution of dy); linear in dy and in w. */
+function convInputGrad(dy: Tensor, weight: Tensor, p: Conv2dKernelParams): Tensor {
+  return runF32('conv2d_input_grad', [dy, weight], ([g, ws], d) => d.backend.conv2dInputGrad!(g, ws, p), [p.batch, p.inChannels, p.height, p.width], (grad) => [
+    dy.requiresGrad ? convDirect(grad, weight, null, p) : null,
+    weight.requiresGrad ? convWeightGrad(grad, dy, p) : null,
+  ]);
+}
+
+/** dw of conv2d (a correlation of x with dy over the batch); linear in x and in dy. */
+function convWeightGrad(x: Tensor, dy: Tensor, p: Conv2dKernelParams): Tensor {
+  const shape = [p.outChannels, p.inChannels / p.groups, p.kh, p.kw];
+  return runF32('conv2d_weight_grad', [x, dy], ([xs, g], d) => d.backend.conv2dWeightGrad!(xs, g, p), shape, (grad) => [
+    x.requiresGrad ? convInputGrad(dy, grad, p) : null,
+    dy.requiresGrad ? convDirect(x, grad, null, p) : null,
+  ]);
+}
+
+/**
+ * 2-D convolution of x [N, C, H, W] with w [O, C/groups, kh, kw]: the backend's conv kernels when it
+ * has them (CPU WebAssembly), else im2col through an index map + batched matmul (WebGPU).
+ */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
   if (x.ndim !== 4 || weight.ndim !== 4) throw new TensorError(`conv2d: expected x [N,C,H,W] and weight [O,C/g,kh,kw], got [${x.shape}] and [${weight.shape}]`);
   const groups = opts.groups ?? 1;
@@ -67,6 +98,12 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
   const oh = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1;
   const ow = Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
   if (oh <= 0 || ow <= 0) throw new TensorError(`conv2d: input [${x.shape}] is smaller than the dilated kernel ${kh}x${kw} with padding ${ph},${pw}`);
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== o)) throw new TensorError(`conv2d: bias has shape [${bias.shape}], expected [${o}] (one per output channel)`);
+  const be = x.device.backend;
+  if (be.conv2d && be.conv2dInputGrad && be.conv2dWeightGrad) {
+    const p = { batch: n, inChannels: c, height: h, width: w, outChannels: o, kh, kw, sh, sw, ph, pw, dh, dw, groups, oh, ow };
+    return convDirect(x, weight, bias ?? null, p);
+  }
   const cols = im2col(x, { c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow });
   const kdim = cg * kh * kw;
   let y: Tensor;

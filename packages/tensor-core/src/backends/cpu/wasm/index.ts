@@ -5,3 +5,4 @@ export type { AttentionGrads } from './attention/attention-backward-host.js';
 export { WasmKernelError } from './wasm-kernel-error.js';
 export type { NormParams, RowParams } from './rows/row-host.js';
 export { UNARY_KERNEL_OPS, type UnaryKernelOp } from './math/simd-activations.js';
+export type { ConvParams } from './conv/conv-host.js';

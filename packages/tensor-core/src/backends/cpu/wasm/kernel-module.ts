@@ -4,6 +4,8 @@ import { emitAttention } from './attention/attention-kernel.js';
 import { emitAttentionPack } from './attention/attention-pack.js';
 import { emitGemm } from './gemm/gemm-driver.js';
 import { emitRowKernels } from './rows/row-kernels.js';
+import { emitConvKernels } from './conv/conv-kernels.js';
+import { emitConvPack } from './conv/conv-pack.js';
 import { emitGemmMicroKernel, type MicroKernelConfig } from './gemm/gemm-microkernel.js';
 
 /** Which code the kernel module is generated with. */
@@ -30,5 +32,7 @@ export function kernelModuleBytes(cfg: KernelModuleConfig): Uint8Array<ArrayBuff
   emitAttention(mb, attnKernel, attnPack, cfg.relaxedSimd);
   emitAttentionBackward(mb, attnKernel, attnPack, cfg.relaxedSimd);
   emitRowKernels(mb, cfg.relaxedSimd);
+  emitConvKernels(mb);
+  emitConvPack(mb, cfg.gemm.mr, cfg.gemm.nr);
   return mb.toBytes();
 }

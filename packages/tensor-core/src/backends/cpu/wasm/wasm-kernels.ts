@@ -1,6 +1,9 @@
 import { defaultThreads, sharedMemoryAvailable } from './default-threads.js';
 import { ATTENTION_BACKWARD_PHASES, runAttentionBackward, type AttentionGrads } from './attention/attention-backward-host.js';
 import { ATTENTION_PHASES, runAttention, type AttentionParams } from './attention/attention-host.js';
+import { runConvForward, runConvInputGrad, runConvWeightGrad, type ConvContext, type ConvParams } from './conv/conv-host.js';
+import { CONV_PHASES } from './conv/conv-kernels.js';
+import { CONV_PACK_PHASE } from './conv/conv-pack.js';
 import { GEMM_PHASES, runGemm, type MatmulParams } from './gemm/gemm-host.js';
 import { kernelModuleBytes, MAX_MEMORY_PAGES } from './kernel-module.js';
 import { UNARY_KERNEL_OPS, type UnaryKernelOp } from './math/simd-activations.js';
@@ -36,6 +39,12 @@ export interface WasmKernels {
   rmsNorm(x: Float32Array, out: Float32Array, p: NormParams): void;
   /** out[i] = op(x[i]) for exp, tanh, sigmoid, silu, gelu (erf form) and geluTanh, over the first n elements (default all). */
   unary(op: UnaryKernelOp, x: Float32Array, out: Float32Array, n?: number): void;
+  /** out [N, O, oh, ow] = conv2d(x [N, C, H, W], w [O, C/groups, kh, kw]) + bias (im2col on the threads, then the SIMD GEMM). */
+  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, p: ConvParams): void;
+  /** dx of conv2d from dy (GEMM with the transposed weight, then col2im on the threads). */
+  conv2dInputGrad(dy: Float32Array, w: Float32Array, dx: Float32Array, p: ConvParams): void;
+  /** dw of conv2d from x and dy, summed over the batch. */
+  conv2dWeightGrad(x: Float32Array, dy: Float32Array, dw: Float32Array, p: ConvParams): void;
   /** Stops the worker threads; the object is unusable afterwards. */
   dispose(): void;
 }
@@ -70,7 +79,7 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<W
   const bytes = kernelModuleBytes({ relaxedSimd, sharedMemory: shared, gemm: micro });
   const module = await WebAssembly.compile(bytes);
   const { memory, maxPages } = createMemory(shared);
-  const phaseNames: string[] = [...GEMM_PHASES, ...ATTENTION_PHASES, ...ATTENTION_BACKWARD_PHASES, ...ROW_PHASES];
+  const phaseNames: string[] = [...GEMM_PHASES, ...ATTENTION_PHASES, ...ATTENTION_BACKWARD_PHASES, ...ROW_PHASES, ...CONV_PHASES, CONV_PACK_PHASE];
   const pool = await ThreadPool.create(module, memory, phaseNames, threads);
   const arena = new WasmArena(memory, maxPages);
   const phaseIndex = { pack: phaseNames.indexOf('gemm_pack'), compute: phaseNames.indexOf('gemm_compute') };
@@ -82,6 +91,10 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<W
     rmsnorm: phaseNames.indexOf('rmsnorm_rows'),
     ...Object.fromEntries(UNARY_KERNEL_OPS.map((op) => [op, phaseNames.indexOf(`unary_${op}`)])),
   } as RowPhaseIndex;
+  const conv: ConvContext = {
+    pool, arena, micro,
+    phases: { im2col: phaseNames.indexOf('conv_im2col'), col2im: phaseNames.indexOf('conv_col2im'), implicitPack: phaseNames.indexOf(CONV_PACK_PHASE), gemmPack: phaseIndex.pack, gemmCompute: phaseIndex.compute },
+  };
   let disposed = false;
   const live = (what: string) => {
     if (disposed) throw new WasmKernelError(`wasm kernels: ${what} called after dispose()`);
@@ -117,6 +130,18 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<W
     unary(op, x, out, n) {
       live('unary');
       runUnary(pool, arena, rowPhases, op, x, out, n);
+    },
+    conv2d(x, w, bias, out, p) {
+      live('conv2d');
+      runConvForward(conv, x, w, bias, out, p);
+    },
+    conv2dInputGrad(dy, w, dx, p) {
+      live('conv2dInputGrad');
+      runConvInputGrad(conv, dy, w, dx, p);
+    },
+    conv2dWeightGrad(x, dy, dw, p) {
+      live('conv2dWeightGrad');
+      runConvWeightGrad(conv, x, dy, dw, p);
     },
     dispose() {
       if (disposed) return;

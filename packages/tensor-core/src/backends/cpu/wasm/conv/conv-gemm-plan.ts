@@ -1,0 +1,81 @@
+import { GEMM_BLOCKING } from '../gemm/gemm-host.js';
+import { GemmJob } from '../gemm/gemm-job.js';
+import type { JobPhase } from '../thread-pool.js';
+import type { WasmArena } from '../wasm-arena.js';
+
+/** One GEMM operand already in wasm memory: element (row, kk) of batch b at raw + b*batchBytes + row*rowStride + kk*kStride (bytes). */
+export interface GemmOperand {
+  raw: number;
+  batchBytes: number;
+  rowStride: number;
+  kStride: number;
+  /** Distinct batches (the GEMM uses batch b % batches). */
+  batches: number;
+}
+
+/** A planned GEMM: the output [batch][mPad][nPad] address and the two phases that compute it. */
+export interface GemmPlan {
+  c: number;
+  mPad: number;
+  nPad: number;
+  phases: JobPhase[];
+}
+
+/**
+ * Writes the GEMM part of a job descriptor at `job` for out[b] = A[b % aBatches] (m x k) @ B[b % bBatches] (k x n)
+ * over operands that already live in wasm memory (conv patches, weights, gradients), and allocates
+ * the packed panels and the output. Tiling follows gemm-host's runGemm.
+ */
+export function planGemm(
+  arena: WasmArena,
+  job: number,
+  micro: { mr: number; nr: number },
+  phaseIndex: { pack: number; compute: number },
+  threads: number,
+  shape: { batch: number; m: number; n: number; k: number },
+  a: GemmOperand,
+  b: GemmOperand,
+): GemmPlan {
+  const { batch, m, n, k } = shape;
+  const { mr, nr } = micro;
+  const mPad = Math.ceil(m / mr) * mr;
+  const nPad = Math.ceil(n / nr) * nr;
+  const aPack = arena.alloc(a.batches * mPad * k * 4, 'conv packed A');
+  const bPack = arena.alloc(b.batches * nPad * k * 4, 'conv packed B');
+  const c = arena.alloc(batch * mPad * nPad * 4, 'conv GEMM output');
+  let mc = Math.min(roundUp(GEMM_BLOCKING.mc, mr), mPad);
+  let nc = Math.min(roundUp(GEMM_BLOCKING.nc, nr), nPad);
+  // Enough tiles that a thread slowed down by other load does not leave the rest idle.
+  while (batch * Math.ceil(mPad / mc) * Math.ceil(nPad / nc) < 4 * threads && (mc > mr || nc > nr)) {
+    if (mc >= nc && mc > mr) mc = roundUp(mc / 2, mr);
+    else if (nc > nr) nc = roundUp(nc / 2, nr);
+    else mc = roundUp(mc / 2, mr);
+  }
+  const panels = a.batches * (mPad / mr) + b.batches * (nPad / nr);
+  const tiles = batch * Math.ceil(mPad / mc) * Math.ceil(nPad / nc);
+  const d = arena.i32(job, 32);
+  const put: [keyof typeof GemmJob, number][] = [
+    ['m', m], ['n', n], ['k', k], ['batch', batch], ['mPad', mPad], ['nPad', nPad],
+    ['aRaw', a.raw], ['aRawBatch', a.batchBytes], ['aRowStride', a.rowStride], ['aKStride', a.kStride],
+    ['bRaw', b.raw], ['bRawBatch', b.batchBytes], ['bColStride', b.rowStride], ['bKStride', b.kStride],
+    ['aBatches', a.batches], ['bBatches', b.batches], ['aPack', aPack], ['bPack', bPack], ['c', c],
+    ['mc', mc], ['nc', nc], ['kc', GEMM_BLOCKING.kc], ['tilesM', Math.ceil(mPad / mc)], ['tilesN', Math.ceil(nPad / nc)],
+    ['packChunk', Math.max(1, Math.floor(panels / (threads * 8)))],
+    ['packNext', 0], ['tileNext', 0], ['packDone', 0], ['tileDone', 0],
+  ];
+  for (const [name, v] of put) d[GemmJob[name]] = v;
+  const word = job / 4;
+  return {
+    c,
+    mPad,
+    nPad,
+    phases: [
+      { fn: phaseIndex.pack, doneWord: word + GemmJob.packDone, total: panels },
+      { fn: phaseIndex.compute, doneWord: word + GemmJob.tileDone, total: tiles },
+    ],
+  };
+}
+
+function roundUp(x: number, step: number): number {
+  return Math.max(step, Math.ceil(x / step) * step);
+}
