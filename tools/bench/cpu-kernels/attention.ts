@@ -1,12 +1,15 @@
 /**
  * CPU attention, [batch*heads, seq, headDim] f32: our fused wasm forward (online softmax, no
  * score matrix) against the unfused composition of our own kernels (batched q k^T matmul,
- * softmax over rows, P v matmul) and PyTorch's softmax(q k^T / sqrt d) v when torch is
- * importable; and our fused backward against PyTorch autograd through the same expression.
+ * softmax over rows, P v matmul), PyTorch's softmax(q k^T / sqrt d) v when torch is importable,
+ * and, each in its own process, tfjs-wasm SIMD + N threads (tf.matMul / tf.softmax),
+ * onnxruntime-node (an unfused ONNX graph) and plain JS (seq <= 256 only: it is slow); our fused
+ * backward against PyTorch autograd and tfjs's tf.grads through the same expression.
  *
- *   node --conditions=development --import tsx tools/bench/cpu-kernels/attention.ts [--seqs 256,1024] [--dims 64,128] [--threads 2]
+ *   node --conditions=development --import tsx tools/bench/cpu-kernels/attention.ts [--quick] [--seqs 256,1024] [--dims 64,128] [--threads 2] [--peers tfjs,onnx,plain]
  *
- * Prints a table (GFLOP/s counting 4*bh*s*s*d) and writes bench-results/cpu-attention-<time>.json.
+ * Prints tables (GFLOP/s counting 4*bh*s*s*d, ratios ours / peer) and writes
+ * bench-results/cpu-attention-<time>.json (with `summary` rows for tools/bench/run-all.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -14,13 +17,16 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createWasmKernels } from '../../../packages/tensor-core/src/backends/cpu/wasm/index.js';
-import { benchInput, measure, numberArg, RESULT_PREFIX, type Timing } from './measure.js';
+import { figure, summaryRow, type SummaryRow } from '../summary-row.js';
+import { caseKey, type AttentionCase } from './attention-cases.js';
+import { benchInput, measure, numberArg, RESULT_PREFIX, type PeerResult, type Timing } from './measure.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..', '..');
 const listArg = (name: string, fallback: string) =>
   (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : fallback).split(',').map(Number);
-const seqs = listArg('seqs', '256,1024,4096');
+const quick = process.argv.includes('--quick');
+const seqs = listArg('seqs', quick ? '256,1024' : '256,1024,4096');
 const dims = listArg('dims', '64,128');
 const threads = numberArg(process.argv, 'threads', availableParallelism());
 /** batch*heads per case: fixed work per row of the table would make long sequences take minutes. */
@@ -71,6 +77,15 @@ for (const d of dims) {
 }
 kern.dispose();
 
+const peerFilter = process.argv.includes('--peers') ? process.argv[process.argv.indexOf('--peers') + 1].split(',') : null;
+const wanted = (id: string) => !peerFilter || peerFilter.some((f) => id.startsWith(f));
+const allCases: AttentionCase[] = rows.map((r) => ({ seq: r.seq, dim: r.dim, bh: r.bh }));
+const tfjs = wanted('tfjs') ? runPeer('peer-attention-tfjs.ts', allCases) : null;
+const onnx = wanted('onnx') ? runPeer('peer-attention-onnxruntime.ts', allCases) : null;
+const plain = wanted('plain') ? runPeer('peer-attention-plain-js.ts', allCases.filter((c) => c.seq <= 256)) : null;
+const peerTime = (p: PeerResult | { error: string } | null, r: Row, prefix = ''): Timing | null =>
+  p && 'sizes' in p ? (p.sizes[prefix + caseKey({ seq: r.seq, dim: r.dim, bh: r.bh })] ?? null) : null;
+
 const gf = (r: Row, t: Timing | null, cpu = false) => {
   const ms = cpu ? t?.cpuMedianMs : t?.medianMs;
   return ms ? ((4 * r.bh * r.seq * r.seq * r.dim) / (ms * 1e6)).toFixed(1) : '-';
@@ -93,12 +108,52 @@ console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
   console.log(`| ${[r.seq, r.dim, r.bh, gfb(r, r.backward), gfb(r, r.torchBackward), ratio(r.backward, r.torchBackward), gfb(r, r.backward, true)].join(' | ')} |`);
 }
+const peerName = (p: PeerResult | { error: string } | null, fallback: string) => (p && 'peer' in p ? p.peer : fallback);
+const [tfName, onnxName, plainName] = [peerName(tfjs, 'tfjs-wasm'), peerName(onnx, 'onnxruntime-node'), peerName(plain, 'plain JS')];
+console.log(`\nattention forward against the Node peers, GFLOP/s (median) and ratio fused / peer (>1: ours faster)\n`);
+console.log(`| seq | head dim | batch*heads | fused | ${tfName} | ${onnxName} | ${plainName} | fused / ${tfName} | fused / ${onnxName} | fused / ${plainName} | ${tfName} per CPU-s | ${onnxName} per CPU-s |`);
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const r of rows) {
+  const [t, o, p] = [peerTime(tfjs, r), peerTime(onnx, r), peerTime(plain, r)];
+  console.log(`| ${[r.seq, r.dim, r.bh, gf(r, r.fused), gf(r, t), gf(r, o), gf(r, p), ratio(r.fused, t), ratio(r.fused, o), ratio(r.fused, p), gf(r, t, true), gf(r, o, true)].join(' | ')} |`);
+}
+console.log(`\nattention backward against ${tfName} (tf.grads), GFLOP/s (median, 10*bh*s^2*d FLOPs)\n`);
+console.log(`| seq | head dim | batch*heads | fused backward | ${tfName} | fused / ${tfName} | ${tfName} per CPU-s |`);
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const r of rows) {
+  const t = peerTime(tfjs, r, 'bwd:');
+  console.log(`| ${[r.seq, r.dim, r.bh, gfb(r, r.backward), gfb(r, t), ratio(r.backward, t), gfb(r, t, true)].join(' | ')} |`);
+}
+for (const [name, p] of [[tfName, tfjs], [onnxName, onnx], [plainName, plain]] as const) {
+  if (p) console.log(`- ${name}: ${'error' in p ? `not measured: ${p.error}` : (p.note ?? '')}`);
+}
+
+const summary: SummaryRow[] = rows.flatMap((r) => {
+  const c = `seq ${r.seq} d ${r.dim} bh ${r.bh}`;
+  return [
+    summaryRow('cpu attention forward', c, figure('ours fused', r.fused), [
+      figure('ours unfused', r.unfused), figure('pytorch', r.torch), figure(tfName, peerTime(tfjs, r)), figure(onnxName, peerTime(onnx, r)), figure(plainName, peerTime(plain, r)),
+    ]),
+    summaryRow('cpu attention backward', c, figure('ours fused', r.backward), [figure('pytorch', r.torchBackward), figure(tfName, peerTime(tfjs, r, 'bwd:'))]),
+  ].filter((x): x is SummaryRow => x !== null);
+});
 const outDir = join(repo, 'bench-results');
 if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
 const file = join(outDir, `cpu-attention-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(`${file}.tmp`, `${JSON.stringify({ benchmark: 'cpu-attention-f32', date: new Date().toISOString(), cpu: cpus()[0]?.model, threads, rows }, null, 2)}\n`);
+writeFileSync(`${file}.tmp`, `${JSON.stringify({ benchmark: 'cpu-attention-f32', date: new Date().toISOString(), cpu: cpus()[0]?.model, threads, rows, peers: { tfjs, onnx, plain }, summary }, null, 2)}\n`);
 renameSync(`${file}.tmp`, file);
 console.log(`\nwrote ${file}`);
+
+/** Runs one peer process on the cases and returns its result line, or why there is none. */
+function runPeer(script: string, cases: AttentionCase[]): PeerResult | { error: string } | null {
+  if (!cases.length) return null;
+  process.stderr.write(`running ${script} (load ${loadavg()[0].toFixed(2)})...\n`);
+  const args = ['--conditions=development', '--import', 'tsx', join(here, script), '--cases', cases.map(caseKey).join(','), '--threads', String(threads)];
+  const r = spawnSync(process.execPath, args, { cwd: repo, encoding: 'utf8', timeout: 20 * 60_000, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = r.stdout?.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+  if (!line) return { error: r.error ? String(r.error) : `exit ${r.status ?? r.signal}` };
+  return JSON.parse(line.slice(RESULT_PREFIX.length)) as PeerResult;
+}
 
 /** Median time of torch's softmax(q k^T * scale) v (or its autograd backward) on the same shapes, or null without torch. */
 function torchAttention(bh: number, s: number, d: number, backward: boolean): Timing | null {
@@ -117,16 +172,17 @@ def run():
     out.backward(g, retain_graph=True)
 for _ in range(2): run()
 ts = []
+cs = []
 start = time.perf_counter()
 while len(ts) < 3 or (time.perf_counter() - start < 1.5 and len(ts) < 15):
-    t0 = time.perf_counter(); run(); ts.append((time.perf_counter() - t0) * 1000)
-print("${RESULT_PREFIX}" + str(statistics.median(ts)) + " " + str(min(ts)) + " " + str(len(ts)))
+    c0 = time.process_time(); t0 = time.perf_counter(); run(); ts.append((time.perf_counter() - t0) * 1000); cs.append((time.process_time() - c0) * 1000)
+print("${RESULT_PREFIX}" + str(statistics.median(ts)) + " " + str(min(ts)) + " " + str(len(ts)) + " " + str(statistics.median(cs)))
 `;
   const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' };
   delete env.OPENBLAS_CORETYPE;
   const r = spawnSync('/usr/bin/python3', ['-c', script], { env, encoding: 'utf8', timeout: 10 * 60_000 });
   const line = r.stdout?.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
   if (!line) return null;
-  const [medianMs, minMs, runs] = line.slice(RESULT_PREFIX.length).split(' ').map(Number);
-  return { medianMs, minMs, runs };
+  const [medianMs, minMs, runs, cpuMedianMs] = line.slice(RESULT_PREFIX.length).split(' ').map(Number);
+  return { medianMs, minMs, runs, cpuMedianMs };
 }
