@@ -52,6 +52,11 @@ const CASES: [string, Geometry][] = [
   ['depthwise, stride 2', { batch: 2, inChannels: 4, height: 9, width: 9, outChannels: 4, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1, groups: 4 }],
   ['pointwise (patches are the image)', { batch: 2, inChannels: 5, height: 6, width: 7, outChannels: 3, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, groups: 1 }],
   ['padding wider than the image', { batch: 1, inChannels: 2, height: 3, width: 2, outChannels: 2, kh: 3, kw: 3, sh: 1, sw: 1, ph: 3, pw: 4, dh: 1, dw: 1, groups: 1 }],
+  // 3x3, stride 1, one group, output channels in fours: the Winograd F(2x2, 3x3) path (inputs gradients too when the input channels are in fours).
+  ['Winograd: odd sizes, batch 3, 3 input channels', { batch: 3, inChannels: 3, height: 5, width: 11, outChannels: 8, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, groups: 1 }],
+  ['Winograd: padding 0 by 2', { batch: 1, inChannels: 4, height: 9, width: 6, outChannels: 4, kh: 3, kw: 3, sh: 1, sw: 1, ph: 0, pw: 2, dh: 1, dw: 1, groups: 1 }],
+  ['Winograd: 1x1 image', { batch: 2, inChannels: 4, height: 1, width: 1, outChannels: 4, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, groups: 1 }],
+  ['Winograd: a row of several tile groups, 16 wide (no cropping)', { batch: 2, inChannels: 8, height: 6, width: 16, outChannels: 12, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, groups: 1 }],
   // ~14M multiply-adds: above the single-thread threshold, so the threads share planes and tiles.
   ['threaded, 3x3 pad 1', { batch: 2, inChannels: 24, height: 21, width: 37, outChannels: 40, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, groups: 1 }],
 ];

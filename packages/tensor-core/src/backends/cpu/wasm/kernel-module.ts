@@ -6,6 +6,7 @@ import { emitGemm } from './gemm/gemm-driver.js';
 import { emitRowKernels } from './rows/row-kernels.js';
 import { emitConvKernels } from './conv/conv-kernels.js';
 import { emitConvPack } from './conv/conv-pack.js';
+import { emitWinogradKernels } from './conv/winograd-kernels.js';
 import { emitGemmMicroKernel, type MicroKernelConfig } from './gemm/gemm-microkernel.js';
 
 /** Which code the kernel module is generated with. */
@@ -34,5 +35,6 @@ export function kernelModuleBytes(cfg: KernelModuleConfig): Uint8Array<ArrayBuff
   emitRowKernels(mb, cfg.relaxedSimd);
   emitConvKernels(mb);
   emitConvPack(mb, cfg.gemm.mr, cfg.gemm.nr);
+  emitWinogradKernels(mb);
   return mb.toBytes();
 }

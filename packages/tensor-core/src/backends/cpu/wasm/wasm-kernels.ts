@@ -4,6 +4,7 @@ import { ATTENTION_PHASES, runAttention, type AttentionParams } from './attentio
 import { runConvForward, runConvInputGrad, runConvWeightGrad, type ConvContext, type ConvParams } from './conv/conv-host.js';
 import { CONV_PHASES } from './conv/conv-kernels.js';
 import { CONV_PACK_PHASE } from './conv/conv-pack.js';
+import { WINOGRAD_PHASES } from './conv/winograd-kernels.js';
 import { GEMM_PHASES, runGemm, type MatmulParams } from './gemm/gemm-host.js';
 import { kernelModuleBytes, MAX_MEMORY_PAGES } from './kernel-module.js';
 import { UNARY_KERNEL_OPS, type UnaryKernelOp } from './math/simd-activations.js';
@@ -79,7 +80,7 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<W
   const bytes = kernelModuleBytes({ relaxedSimd, sharedMemory: shared, gemm: micro });
   const module = await WebAssembly.compile(bytes);
   const { memory, maxPages } = createMemory(shared);
-  const phaseNames: string[] = [...GEMM_PHASES, ...ATTENTION_PHASES, ...ATTENTION_BACKWARD_PHASES, ...ROW_PHASES, ...CONV_PHASES, CONV_PACK_PHASE];
+  const phaseNames: string[] = [...GEMM_PHASES, ...ATTENTION_PHASES, ...ATTENTION_BACKWARD_PHASES, ...ROW_PHASES, ...CONV_PHASES, CONV_PACK_PHASE, ...WINOGRAD_PHASES];
   const pool = await ThreadPool.create(module, memory, phaseNames, threads);
   const arena = new WasmArena(memory, maxPages);
   const phaseIndex = { pack: phaseNames.indexOf('gemm_pack'), compute: phaseNames.indexOf('gemm_compute') };
@@ -93,7 +94,7 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<W
   } as RowPhaseIndex;
   const conv: ConvContext = {
     pool, arena, micro,
-    phases: { im2col: phaseNames.indexOf('conv_im2col'), col2im: phaseNames.indexOf('conv_col2im'), implicitPack: phaseNames.indexOf(CONV_PACK_PHASE), gemmPack: phaseIndex.pack, gemmCompute: phaseIndex.compute },
+    phases: { im2col: phaseNames.indexOf('conv_im2col'), col2im: phaseNames.indexOf('conv_col2im'), implicitPack: phaseNames.indexOf(CONV_PACK_PHASE), winoIn: phaseNames.indexOf('wino_in'), winoOut: phaseNames.indexOf('wino_out'), gemmPack: phaseIndex.pack, gemmCompute: phaseIndex.compute },
   };
   let disposed = false;
   const live = (what: string) => {

@@ -4,6 +4,7 @@ import type { WasmArena } from '../wasm-arena.js';
 import { WasmKernelError } from '../wasm-kernel-error.js';
 import { planGemm, type GemmOperand } from './conv-gemm-plan.js';
 import { CONV_JOB_WORDS, ConvJob } from './conv-job.js';
+import { runWinograd, winogradApplies } from './winograd-host.js';
 
 /** Geometry of a 2-D convolution (PyTorch semantics): x [batch, inChannels, height, width], w [outChannels, inChannels/groups, kh, kw]. */
 export interface ConvParams {
@@ -31,6 +32,9 @@ export interface ConvPhaseIndex {
   col2im: number;
   /** conv_pack: GEMM panels straight from the image (forward). */
   implicitPack: number;
+  /** Winograd F(2x2, 3x3) transforms in and out. */
+  winoIn: number;
+  winoOut: number;
   gemmPack: number;
   gemmCompute: number;
 }
@@ -130,6 +134,12 @@ export function runConvForward(ctx: ConvContext, x: Float32Array, w: Float32Arra
     for (let i = 0; i < d.n * d.o; i++) out.fill(bias ? bias[i % d.o] : 0, i * d.l, (i + 1) * d.l);
     return;
   }
+  if (winogradApplies(p)) {
+    const c = p.inChannels;
+    const conv = { images: d.n, cin: c, h: p.height, w: p.width, cout: d.o, ph: p.ph, pw: p.pw, weights: w.subarray(0, d.o * d.kdim), weightOffset: 0, sO: c * 9, sC: 9, sI: 3, sJ: 1 };
+    runWinograd(ctx, x, conv, bias, out, threadsFor(ctx, d));
+    return;
+  }
   const { arena } = ctx;
   arena.reset();
   const job = JOB_ADDRESS;
@@ -170,6 +180,13 @@ export function runConvInputGrad(ctx: ConvContext, dy: Float32Array, w: Float32A
   if (d.imageLen === 0) return;
   if (d.o === 0 || d.l === 0) {
     dx.fill(0, 0, d.imageLen);
+    return;
+  }
+  // dx is the 3x3 convolution of dy with the flipped, transposed kernel and padding 2 - p.
+  if (winogradApplies({ ...p, outChannels: p.inChannels }) && p.ph <= 2 && p.pw <= 2) {
+    const c = p.inChannels;
+    const conv = { images: d.n, cin: d.o, h: p.oh, w: p.ow, cout: c, ph: 2 - p.ph, pw: 2 - p.pw, weights: w.subarray(0, d.o * d.kdim), weightOffset: 8, sO: 9, sC: c * 9, sI: -3, sJ: -1 };
+    runWinograd(ctx, dy, conv, null, dx, threadsFor(ctx, d));
     return;
   }
   const { arena } = ctx;

@@ -1,0 +1,93 @@
+import { JOB_ADDRESS } from '../thread-control.js';
+import { planGemm } from './conv-gemm-plan.js';
+import { CONV_JOB_WORDS } from './conv-job.js';
+import type { ConvContext } from './conv-host.js';
+import { WinoJob } from './winograd-job.js';
+
+/** A stride-1, undilated, ungrouped 3x3 convolution as the Winograd kernels see it. */
+export interface WinogradConv {
+  images: number;
+  cin: number;
+  h: number;
+  w: number;
+  cout: number;
+  ph: number;
+  pw: number;
+  /** Weight element (out o, in c, i, j) at weightOffset + o*sO + c*sC + i*sI + j*sJ floats of `weights`. */
+  weights: Float32Array;
+  weightOffset: number;
+  sO: number;
+  sC: number;
+  sI: number;
+  sJ: number;
+}
+
+/** Whether the Winograd F(2x2, 3x3) path applies: 3x3, stride 1, no dilation, one group, output channels in fours. */
+export function winogradApplies(p: { kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; groups: number; outChannels: number; oh: number; ow: number }): boolean {
+  return p.kh === 3 && p.kw === 3 && p.sh === 1 && p.sw === 1 && p.dh === 1 && p.dw === 1 && p.groups === 1 && p.outChannels % 4 === 0 && p.oh > 0 && p.ow > 0;
+}
+
+/**
+ * out [images, cout, oh, ow] = conv3x3(x) + bias by Winograd F(2x2, 3x3): the host copies x into a
+ * zero-padded buffer (tiles then need no bounds checks); one pool job runs the transforms in
+ * (wino_in), the 16 tile-position GEMMs (gemm_pack, gemm_compute) and the transform out (wino_out).
+ */
+export function runWinograd(ctx: ConvContext, x: Float32Array, c: WinogradConv, bias: Float32Array | null, out: Float32Array, threads: number): void {
+  const { arena } = ctx;
+  const oh = c.h + 2 * c.ph - 2;
+  const ow = c.w + 2 * c.pw - 2;
+  const tilesY = Math.ceil(oh / 2);
+  const tilesX = Math.ceil(Math.ceil(ow / 2) / 4) * 4;
+  // Rows / columns tile (ty, tx) reads: 2ty..2ty+3 and 2tx..2tx+3 (the v128 loads reach 2tx+9 of the last group).
+  const hp = 2 * tilesY + 2;
+  const wp = 2 * tilesX + 2;
+  const planes = c.images * c.cin;
+  const P = c.images * tilesY * tilesX;
+  arena.reset();
+  const job = JOB_ADDRESS;
+  arena.i32(job, CONV_JOB_WORDS).fill(0);
+  const xp = arena.alloc(planes * hp * wp * 4, 'conv2d padded input');
+  const xv = arena.f32(xp, planes * hp * wp);
+  xv.fill(0);
+  for (let pl = 0; pl < planes; pl++) {
+    for (let r = 0; r < c.h; r++) {
+      const src = (pl * c.h + r) * c.w;
+      xv.set(x.subarray(src, src + c.w), (pl * hp + r + c.ph) * wp + c.pw);
+    }
+  }
+  const wLen = c.weights.length;
+  const wAddr = arena.alloc(wLen * 4, 'conv2d weight');
+  arena.f32(wAddr, wLen).set(c.weights);
+  const u = arena.alloc(16 * c.cin * c.cout * 4, 'winograd weights');
+  const v = arena.alloc(16 * c.cin * P * 4, 'winograd inputs');
+  const y = arena.alloc(c.images * c.cout * 4 * tilesY * tilesX * 4, 'winograd outputs');
+  const biasAddr = bias ? arena.alloc(c.cout * 4, 'conv2d bias') : 0;
+  if (bias) arena.f32(biasAddr, c.cout).set(bias.subarray(0, c.cout));
+  const plan = planGemm(arena, job, ctx.micro, { pack: ctx.phases.gemmPack, compute: ctx.phases.gemmCompute }, threads,
+    { batch: 16, m: c.cout, n: P, k: c.cin },
+    { raw: u, batchBytes: c.cin * c.cout * 4, rowStride: 4, kStride: c.cout * 4, batches: 16 },
+    { raw: v, batchBytes: c.cin * P * 4, rowStride: 4, kStride: P * 4, batches: 16 });
+  const d = arena.i32(job, CONV_JOB_WORDS);
+  const fields: [keyof typeof WinoJob, number][] = [
+    ['planes', planes], ['cin', c.cin], ['cout', c.cout], ['tilesY', tilesY], ['tilesX', tilesX], ['p', P],
+    ['xp', xp], ['hp', hp], ['wp', wp], ['w', wAddr + c.weightOffset * 4], ['sO', c.sO * 4], ['sC', c.sC * 4], ['sI', c.sI * 4], ['sJ', c.sJ * 4],
+    ['u', u], ['v', v], ['m', plan.c], ['mPad', plan.mPad], ['nPad', plan.nPad], ['y', y], ['bias', biasAddr],
+  ];
+  for (const [name, value] of fields) d[WinoJob[name]] = value;
+  const word = job / 4;
+  ctx.pool.run(job, [
+    { fn: ctx.phases.winoIn, doneWord: word + WinoJob.inDone, total: planes + c.cout / 4 },
+    ...plan.phases,
+    { fn: ctx.phases.winoOut, doneWord: word + WinoJob.outDone, total: c.images * c.cout },
+  ], threads === 1);
+  const yw = 2 * tilesX;
+  const yh = 2 * tilesY;
+  const yv = arena.f32(y, c.images * c.cout * yh * yw);
+  if (yw === ow && yh === oh) {
+    out.set(yv);
+    return;
+  }
+  for (let pl = 0; pl < c.images * c.cout; pl++) {
+    for (let r = 0; r < oh; r++) out.set(yv.subarray((pl * yh + r) * yw, (pl * yh + r) * yw + ow), (pl * oh + r) * ow);
+  }
+}
