@@ -19,7 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { createWasmKernels } from '../../../packages/tensor-core/src/backends/cpu/wasm/index.js';
 import { figure, summaryRow, type SummaryRow } from '../summary-row.js';
 import { caseKey, type AttentionCase } from './attention-cases.js';
-import { benchInput, measure, numberArg, RESULT_PREFIX, type PeerResult, type Timing } from './measure.js';
+import { benchInput, measure, numberArg, RESULT_PREFIX, type Timing } from './measure.js';
+import { peerTiming, runPeer, type PeerOutcome } from './run-peer.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..', '..');
@@ -80,11 +81,12 @@ kern.dispose();
 const peerFilter = process.argv.includes('--peers') ? process.argv[process.argv.indexOf('--peers') + 1].split(',') : null;
 const wanted = (id: string) => !peerFilter || peerFilter.some((f) => id.startsWith(f));
 const allCases: AttentionCase[] = rows.map((r) => ({ seq: r.seq, dim: r.dim, bh: r.bh }));
-const tfjs = wanted('tfjs') ? runPeer('peer-attention-tfjs.ts', allCases) : null;
-const onnx = wanted('onnx') ? runPeer('peer-attention-onnxruntime.ts', allCases) : null;
-const plain = wanted('plain') ? runPeer('peer-attention-plain-js.ts', allCases.filter((c) => c.seq <= 256)) : null;
-const peerTime = (p: PeerResult | { error: string } | null, r: Row, prefix = ''): Timing | null =>
-  p && 'sizes' in p ? (p.sizes[prefix + caseKey({ seq: r.seq, dim: r.dim, bh: r.bh })] ?? null) : null;
+const attentionPeer = (script: string, cases: AttentionCase[]): PeerOutcome | null =>
+  cases.length ? runPeer(join(here, script), ['--cases', cases.map(caseKey).join(','), '--threads', String(threads)]) : null;
+const tfjs = wanted('tfjs') ? attentionPeer('peer-attention-tfjs.ts', allCases) : null;
+const onnx = wanted('onnx') ? attentionPeer('peer-attention-onnxruntime.ts', allCases) : null;
+const plain = wanted('plain') ? attentionPeer('peer-attention-plain-js.ts', allCases.filter((c) => c.seq <= 256)) : null;
+const peerTime = (p: PeerOutcome | null, r: Row, prefix = ''): Timing | null => peerTiming(p, prefix + caseKey({ seq: r.seq, dim: r.dim, bh: r.bh }));
 
 const gf = (r: Row, t: Timing | null, cpu = false) => {
   const ms = cpu ? t?.cpuMedianMs : t?.medianMs;
@@ -108,7 +110,7 @@ console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
   console.log(`| ${[r.seq, r.dim, r.bh, gfb(r, r.backward), gfb(r, r.torchBackward), ratio(r.backward, r.torchBackward), gfb(r, r.backward, true)].join(' | ')} |`);
 }
-const peerName = (p: PeerResult | { error: string } | null, fallback: string) => (p && 'peer' in p ? p.peer : fallback);
+const peerName = (p: PeerOutcome | null, fallback: string) => (p && 'peer' in p ? p.peer : fallback);
 const [tfName, onnxName, plainName] = [peerName(tfjs, 'tfjs-wasm'), peerName(onnx, 'onnxruntime-node'), peerName(plain, 'plain JS')];
 console.log(`\nattention forward against the Node peers, GFLOP/s (median) and ratio fused / peer (>1: ours faster)\n`);
 console.log(`| seq | head dim | batch*heads | fused | ${tfName} | ${onnxName} | ${plainName} | fused / ${tfName} | fused / ${onnxName} | fused / ${plainName} | ${tfName} per CPU-s | ${onnxName} per CPU-s |`);
@@ -143,17 +145,6 @@ const file = join(outDir, `cpu-attention-${new Date().toISOString().replace(/[:.
 writeFileSync(`${file}.tmp`, `${JSON.stringify({ benchmark: 'cpu-attention-f32', date: new Date().toISOString(), cpu: cpus()[0]?.model, threads, rows, peers: { tfjs, onnx, plain }, summary }, null, 2)}\n`);
 renameSync(`${file}.tmp`, file);
 console.log(`\nwrote ${file}`);
-
-/** Runs one peer process on the cases and returns its result line, or why there is none. */
-function runPeer(script: string, cases: AttentionCase[]): PeerResult | { error: string } | null {
-  if (!cases.length) return null;
-  process.stderr.write(`running ${script} (load ${loadavg()[0].toFixed(2)})...\n`);
-  const args = ['--conditions=development', '--import', 'tsx', join(here, script), '--cases', cases.map(caseKey).join(','), '--threads', String(threads)];
-  const r = spawnSync(process.execPath, args, { cwd: repo, encoding: 'utf8', timeout: 20 * 60_000, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = r.stdout?.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
-  if (!line) return { error: r.error ? String(r.error) : `exit ${r.status ?? r.signal}` };
-  return JSON.parse(line.slice(RESULT_PREFIX.length)) as PeerResult;
-}
 
 /** Median time of torch's softmax(q k^T * scale) v (or its autograd backward) on the same shapes, or null without torch. */
 function torchAttention(bh: number, s: number, d: number, backward: boolean): Timing | null {
