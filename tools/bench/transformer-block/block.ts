@@ -1,12 +1,19 @@
 /**
  * Benchmark: one forward+backward of a pre-LayerNorm transformer block (hidden 256, 4 heads x 64,
  * MLP 1024, GELU-tanh; batch 2 x 288 tokens, ~3.2 GFLOP) on our CPU backend, against the same block
- * in PyTorch (tools/bench/transformer-block/block.py, run when Debian's python3-torch is present).
+ * in PyTorch (tools/bench/transformer-block/block.py, run when Debian's python3-torch is present) and
+ * in tfjs-wasm SIMD + 2 threads (peer-tfjs-wasm.ts, its own process). Writes
+ * bench-results/transformer-block-<time>.json with `summary` rows for tools/bench/run-all.ts.
  *   node --conditions=development --import tsx tools/bench/transformer-block/block.ts [runs]
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tc from '@loraflow/tensor-core';
+import { peerTiming, REPO_ROOT, runPeer } from '../cpu-kernels/run-peer.js';
+import { summaryRow } from '../summary-row.js';
 
 const [B, L, D, H, M] = [2, 288, 256, 4, 1024];
 const runs = Number(process.argv[2] ?? 10);
@@ -89,5 +96,23 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.log(`  pytorch ${torch.version}: ${torch.median.toFixed(1)} ms wall, ${torch.cpu.toFixed(1)} ms CPU`);
     console.log(`  ours / pytorch speed: ${(torch.median / ours).toFixed(2)}x wall-clock, ${(torch.cpu / oursCpu).toFixed(2)}x per CPU-second (the load-independent figure)`);
   }
+  const tfjs = runPeer(fileURLToPath(new URL('./peer-tfjs-wasm.ts', import.meta.url)), ['--runs', String(runs), '--threads', '2']);
+  const tf = peerTiming(tfjs, 'block');
+  if (!tf || !('peer' in tfjs)) console.log(`  tfjs-wasm    : not measured (${'error' in tfjs ? tfjs.error : 'no block timing'})`);
+  else {
+    console.log(`  ${tfjs.peer}: ${tf.medianMs.toFixed(1)} ms wall, ${tf.cpuMedianMs?.toFixed(1)} ms CPU (${tfjs.note})`);
+    console.log(`  ours / ${tfjs.peer} speed: ${(tf.medianMs / ours).toFixed(2)}x wall-clock, ${((tf.cpuMedianMs ?? NaN) / oursCpu).toFixed(2)}x per CPU-second`);
+  }
+  const summary = summaryRow('transformer block fwd+bwd', `B${B} L${L} D${D} H${H} M${M}`, { label: 'ours cpu', ms: ours, cpuMs: oursCpu }, [
+    'missing' in torch ? null : { label: `pytorch ${torch.version}`, ms: torch.median, cpuMs: torch.cpu },
+    tf && 'peer' in tfjs ? { label: tfjs.peer, ms: tf.medianMs, cpuMs: tf.cpuMedianMs } : null,
+  ]);
+  const outDir = join(REPO_ROOT, 'bench-results');
+  if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `transformer-block-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const json = { benchmark: 'cpu-transformer-block', date: new Date().toISOString(), gflop, device: tc.describeDevice(device).summary, load: loadavg()[0], ours: t, torch, tfjs, summary: summary ? [summary] : [] };
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(json, null, 2)}\n`);
+  renameSync(`${file}.tmp`, file);
+  console.log(`  wrote ${file}`);
   process.exit(0);
 }
