@@ -6,7 +6,7 @@ import { emitGemm } from './gemm/gemm-driver.js';
 import { emitRowKernels } from './rows/row-kernels.js';
 import { emitConvKernels } from './conv/conv-kernels.js';
 import { emitConvPack } from './conv/conv-pack.js';
-import { emitWinogradKernels } from './conv/winograd-kernels.js';
+import { emitWinogradKernels, emitWinogradWeightGrad } from './conv/winograd-kernels.js';
 import { emitGemmMicroKernel, type MicroKernelConfig } from './gemm/gemm-microkernel.js';
 
 /** Which code the kernel module is generated with. */
@@ -36,5 +36,6 @@ export function kernelModuleBytes(cfg: KernelModuleConfig): Uint8Array<ArrayBuff
   emitConvKernels(mb);
   emitConvPack(mb, cfg.gemm.mr, cfg.gemm.nr);
   emitWinogradKernels(mb);
+  emitWinogradWeightGrad(mb);
   return mb.toBytes();
 }

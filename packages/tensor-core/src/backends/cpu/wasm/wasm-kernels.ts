@@ -94,7 +94,7 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<W
   } as RowPhaseIndex;
   const conv: ConvContext = {
     pool, arena, micro,
-    phases: { im2col: phaseNames.indexOf('conv_im2col'), col2im: phaseNames.indexOf('conv_col2im'), implicitPack: phaseNames.indexOf(CONV_PACK_PHASE), winoIn: phaseNames.indexOf('wino_in'), winoOut: phaseNames.indexOf('wino_out'), gemmPack: phaseIndex.pack, gemmCompute: phaseIndex.compute },
+    phases: { im2col: phaseNames.indexOf('conv_im2col'), col2im: phaseNames.indexOf('conv_col2im'), implicitPack: phaseNames.indexOf(CONV_PACK_PHASE), winoIn: phaseNames.indexOf('wino_in'), winoOut: phaseNames.indexOf('wino_out'), winoWgradIn: phaseNames.indexOf('wino_wgrad_in'), winoWgradOut: phaseNames.indexOf('wino_wgrad_out'), gemmPack: phaseIndex.pack, gemmCompute: phaseIndex.compute },
   };
   let disposed = false;
   const live = (what: string) => {

@@ -4,7 +4,7 @@ import type { WasmArena } from '../wasm-arena.js';
 import { WasmKernelError } from '../wasm-kernel-error.js';
 import { planGemm, type GemmOperand } from './conv-gemm-plan.js';
 import { CONV_JOB_WORDS, ConvJob } from './conv-job.js';
-import { runWinograd, winogradApplies } from './winograd-host.js';
+import { runWinograd, runWinogradWeightGrad, winogradApplies } from './winograd-host.js';
 
 /** Geometry of a 2-D convolution (PyTorch semantics): x [batch, inChannels, height, width], w [outChannels, inChannels/groups, kh, kw]. */
 export interface ConvParams {
@@ -35,6 +35,8 @@ export interface ConvPhaseIndex {
   /** Winograd F(2x2, 3x3) transforms in and out. */
   winoIn: number;
   winoOut: number;
+  winoWgradIn: number;
+  winoWgradOut: number;
   gemmPack: number;
   gemmCompute: number;
 }
@@ -216,6 +218,10 @@ export function runConvWeightGrad(ctx: ConvContext, x: Float32Array, dy: Float32
   if (d.o * d.kdim === 0) return;
   if (d.n === 0 || d.l === 0) {
     dw.fill(0, 0, d.o * d.kdim);
+    return;
+  }
+  if (winogradApplies(p) && p.inChannels % 4 === 0) {
+    runWinogradWeightGrad(ctx, x, dy, { images: d.n, cin: p.inChannels, h: p.height, w: p.width, cout: d.o, ph: p.ph, pw: p.pw }, dw, threadsFor(ctx, d));
     return;
   }
   const { arena } = ctx;

@@ -32,29 +32,46 @@ export function winogradApplies(p: { kh: number; kw: number; sh: number; sw: num
  * zero-padded buffer (tiles then need no bounds checks); one pool job runs the transforms in
  * (wino_in), the 16 tile-position GEMMs (gemm_pack, gemm_compute) and the transform out (wino_out).
  */
-export function runWinograd(ctx: ConvContext, x: Float32Array, c: WinogradConv, bias: Float32Array | null, out: Float32Array, threads: number): void {
-  const { arena } = ctx;
+interface Tiling {
+  oh: number; ow: number; tilesY: number; tilesX: number; hp: number; wp: number; planes: number; P: number;
+}
+
+function tiling(c: Omit<WinogradConv, 'weights' | 'weightOffset' | 'sO' | 'sC' | 'sI' | 'sJ'>): Tiling {
   const oh = c.h + 2 * c.ph - 2;
   const ow = c.w + 2 * c.pw - 2;
   const tilesY = Math.ceil(oh / 2);
   const tilesX = Math.ceil(Math.ceil(ow / 2) / 4) * 4;
   // Rows / columns tile (ty, tx) reads: 2ty..2ty+3 and 2tx..2tx+3 (the v128 loads reach 2tx+9 of the last group).
-  const hp = 2 * tilesY + 2;
-  const wp = 2 * tilesX + 2;
-  const planes = c.images * c.cin;
-  const P = c.images * tilesY * tilesX;
+  return { oh, ow, tilesY, tilesX, hp: 2 * tilesY + 2, wp: 2 * tilesX + 2, planes: c.images * c.cin, P: c.images * tilesY * tilesX };
+}
+
+/** Copies `planes` h x w planes of src into fresh zeroed rows x cols planes at row / column offset (r0, c0); returns the address. */
+function padPlanes(ctx: ConvContext, src: Float32Array, planes: number, h: number, w: number, rows: number, cols: number, r0: number, c0: number, what: string): number {
+  const addr = ctx.arena.alloc(planes * rows * cols * 4, what);
+  const v = ctx.arena.f32(addr, planes * rows * cols);
+  if (rows === h && cols === w) {
+    v.set(src.subarray(0, planes * h * w));
+    return addr;
+  }
+  v.fill(0);
+  for (let pl = 0; pl < planes; pl++) {
+    for (let r = 0; r < h; r++) v.set(src.subarray((pl * h + r) * w, (pl * h + r + 1) * w), (pl * rows + r + r0) * cols + c0);
+  }
+  return addr;
+}
+
+function writeFields(ctx: ConvContext, fields: [keyof typeof WinoJob, number][]): void {
+  const d = ctx.arena.i32(JOB_ADDRESS, CONV_JOB_WORDS);
+  for (const [name, value] of fields) d[WinoJob[name]] = value;
+}
+
+export function runWinograd(ctx: ConvContext, x: Float32Array, c: WinogradConv, bias: Float32Array | null, out: Float32Array, threads: number): void {
+  const { arena } = ctx;
+  const { oh, ow, tilesY, tilesX, hp, wp, planes, P } = tiling(c);
   arena.reset();
   const job = JOB_ADDRESS;
   arena.i32(job, CONV_JOB_WORDS).fill(0);
-  const xp = arena.alloc(planes * hp * wp * 4, 'conv2d padded input');
-  const xv = arena.f32(xp, planes * hp * wp);
-  xv.fill(0);
-  for (let pl = 0; pl < planes; pl++) {
-    for (let r = 0; r < c.h; r++) {
-      const src = (pl * c.h + r) * c.w;
-      xv.set(x.subarray(src, src + c.w), (pl * hp + r + c.ph) * wp + c.pw);
-    }
-  }
+  const xp = padPlanes(ctx, x, planes, c.h, c.w, hp, wp, c.ph, c.pw, 'conv2d padded input');
   const wLen = c.weights.length;
   const wAddr = arena.alloc(wLen * 4, 'conv2d weight');
   arena.f32(wAddr, wLen).set(c.weights);
@@ -67,13 +84,11 @@ export function runWinograd(ctx: ConvContext, x: Float32Array, c: WinogradConv, 
     { batch: 16, m: c.cout, n: P, k: c.cin },
     { raw: u, batchBytes: c.cin * c.cout * 4, rowStride: 4, kStride: c.cout * 4, batches: 16 },
     { raw: v, batchBytes: c.cin * P * 4, rowStride: 4, kStride: P * 4, batches: 16 });
-  const d = arena.i32(job, CONV_JOB_WORDS);
-  const fields: [keyof typeof WinoJob, number][] = [
-    ['planes', planes], ['cin', c.cin], ['cout', c.cout], ['tilesY', tilesY], ['tilesX', tilesX], ['p', P],
+  writeFields(ctx, [
+    ['planes', planes], ['cin', c.cin], ['cout', c.cout], ['tilesY', tilesY], ['tilesX', tilesX], ['p', P], ['quads', c.cout / 4],
     ['xp', xp], ['hp', hp], ['wp', wp], ['w', wAddr + c.weightOffset * 4], ['sO', c.sO * 4], ['sC', c.sC * 4], ['sI', c.sI * 4], ['sJ', c.sJ * 4],
     ['u', u], ['v', v], ['m', plan.c], ['mPad', plan.mPad], ['nPad', plan.nPad], ['y', y], ['bias', biasAddr],
-  ];
-  for (const [name, value] of fields) d[WinoJob[name]] = value;
+  ]);
   const word = job / 4;
   ctx.pool.run(job, [
     { fn: ctx.phases.winoIn, doneWord: word + WinoJob.inDone, total: planes + c.cout / 4 },
@@ -90,4 +105,39 @@ export function runWinograd(ctx: ConvContext, x: Float32Array, c: WinogradConv, 
   for (let pl = 0; pl < c.images * c.cout; pl++) {
     for (let r = 0; r < oh; r++) out.set(yv.subarray((pl * yh + r) * yw, (pl * yh + r) * yw + ow), (pl * oh + r) * ow);
   }
+}
+
+/**
+ * dw [cout, cin, 3, 3] of a Winograd-eligible conv from x and dy: wino_wgrad_in transforms the input
+ * tiles (V, as the forward) and the output-gradient tiles (A dy A^T), the 16 GEMMs sum their products
+ * over every tile of every image, wino_wgrad_out maps each 4x4 sum back to a 3x3 filter gradient.
+ */
+export function runWinogradWeightGrad(ctx: ConvContext, x: Float32Array, dy: Float32Array, c: Omit<WinogradConv, 'weights' | 'weightOffset' | 'sO' | 'sC' | 'sI' | 'sJ'>, dw: Float32Array, threads: number): void {
+  const { arena } = ctx;
+  const { oh, ow, tilesY, tilesX, hp, wp, planes, P } = tiling(c);
+  arena.reset();
+  const job = JOB_ADDRESS;
+  arena.i32(job, CONV_JOB_WORDS).fill(0);
+  const xp = padPlanes(ctx, x, planes, c.h, c.w, hp, wp, c.ph, c.pw, 'conv2d padded input');
+  const dyp = padPlanes(ctx, dy, c.images * c.cout, oh, ow, 2 * tilesY, 2 * tilesX, 0, 0, 'conv2d padded output gradient');
+  const v = arena.alloc(16 * c.cin * P * 4, 'winograd inputs');
+  const dyHat = arena.alloc(16 * c.cout * P * 4, 'winograd output gradients');
+  const dwAddr = arena.alloc(c.cout * c.cin * 9 * 4, 'conv2d weight gradient');
+  // Per tile position xi: Mw[xi] (cout x cin) = dyHat[xi] (cout x P) @ V[xi]^T (P x cin).
+  const plan = planGemm(arena, job, ctx.micro, { pack: ctx.phases.gemmPack, compute: ctx.phases.gemmCompute }, threads,
+    { batch: 16, m: c.cout, n: c.cin, k: P },
+    { raw: dyHat, batchBytes: c.cout * P * 4, rowStride: P * 4, kStride: 4, batches: 16 },
+    { raw: v, batchBytes: c.cin * P * 4, rowStride: P * 4, kStride: 4, batches: 16 });
+  writeFields(ctx, [
+    ['planes', planes], ['cin', c.cin], ['cout', c.cout], ['tilesY', tilesY], ['tilesX', tilesX], ['p', P],
+    ['xp', xp], ['hp', hp], ['wp', wp], ['v', v], ['m', plan.c], ['mPad', plan.mPad], ['nPad', plan.nPad],
+    ['dy', dyp], ['dyHat', dyHat], ['dw', dwAddr],
+  ]);
+  const word = job / 4;
+  ctx.pool.run(job, [
+    { fn: ctx.phases.winoWgradIn, doneWord: word + WinoJob.inDone, total: planes + c.images * c.cout },
+    ...plan.phases,
+    { fn: ctx.phases.winoWgradOut, doneWord: word + WinoJob.outDone, total: c.cout },
+  ], threads === 1);
+  dw.set(arena.f32(dwAddr, c.cout * c.cin * 9));
 }

@@ -37,4 +37,10 @@ export const WinoJob = {
   inDone: 86,
   outNext: 87,
   outDone: 88,
+  /** Weight-transform items of wino_in: cout / 4 (forward), 0 when only inputs are transformed. */
+  quads: 89,
+  /** Weight gradient: output-gradient planes [images * cout][2 tilesY][2 tilesX] (zero-padded), their transforms [16][cout][p], and dw [cout][cin][3][3]. */
+  dy: 90,
+  dyHat: 91,
+  dw: 92,
 } as const;

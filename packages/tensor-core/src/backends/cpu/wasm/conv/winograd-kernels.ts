@@ -5,10 +5,9 @@ import { ValType } from '../emitter/opcodes.js';
 import { WinoJob } from './winograd-job.js';
 
 const { i32, v128 } = ValType;
-const I32_SHR_U = 0x76;
 
 /** Names of the exported Winograd phases: transforms in (inputs and weights), transform out. */
-export const WINOGRAD_PHASES = ['wino_in', 'wino_out'] as const;
+export const WINOGRAD_PHASES = ['wino_in', 'wino_out', 'wino_wgrad_in', 'wino_wgrad_out'] as const;
 
 type Field = (name: keyof typeof WinoJob) => FunctionBuilder;
 
@@ -27,7 +26,7 @@ export function emitWinogradKernels(mb: ModuleBuilder): void {
     const field: Field = (name) => f.get(job).i32Load(WinoJob[name] * 4);
     const [planes, total, item] = locals(f, 3);
     field('planes').tee(planes);
-    field('cout').i32(2).op(I32_SHR_U).i32Add().set(total);
+    field('quads').i32Add().set(total);
     claimLoopTotal(f, job, WinoJob.inNext, WinoJob.inDone, total, item, () => {
       f.get(item).get(planes).i32LtS().ifElse(
         () => inputPlane(f, field, item),
@@ -44,6 +43,125 @@ export function emitWinogradKernels(mb: ModuleBuilder): void {
     field('cin').i32DivU();
     field('cout').i32Mul().set(total);
     claimLoopTotal(f, job, WinoJob.outNext, WinoJob.outDone, total, item, () => outputPlane(f, field, item));
+  });
+}
+
+/**
+ * Emits the weight-gradient phases: `wino_wgrad_in` transforms input planes (as wino_in) and then
+ * output-gradient planes, dyHat = A dy A^T per 2x2 tile; after the 16 GEMMs Mw[xi] = dyHat[xi] V[xi]^T
+ * (summed over every tile of every image), `wino_wgrad_out` claims output channels and writes
+ * dw = G^T Mw G per filter, four input channels per v128.
+ */
+export function emitWinogradWeightGrad(mb: ModuleBuilder): void {
+  mb.func('wino_wgrad_in', [i32], [], (f) => {
+    const [job] = f.params;
+    const field: Field = (name) => f.get(job).i32Load(WinoJob[name] * 4);
+    const [planes, total, item] = locals(f, 3);
+    field('planes').tee(planes);
+    field('planes');
+    field('cin').i32DivU();
+    field('cout').i32Mul().i32Add().set(total);
+    claimLoopTotal(f, job, WinoJob.inNext, WinoJob.inDone, total, item, () => {
+      f.get(item).get(planes).i32LtS().ifElse(
+        () => inputPlane(f, field, item),
+        () => gradPlane(f, field, item, planes),
+      );
+    });
+  });
+  mb.func('wino_wgrad_out', [i32], [], (f) => {
+    const [job] = f.params;
+    const field: Field = (name) => f.get(job).i32Load(WinoJob[name] * 4);
+    const [total, item] = locals(f, 2);
+    field('cout').set(total);
+    claimLoopTotal(f, job, WinoJob.outNext, WinoJob.outDone, total, item, () => filterGrads(f, field, item));
+  });
+}
+
+/** dyHat[xi][o][p..p+3] = (A dy A^T)[xi] for the 2x2 tiles of output-gradient plane item - planes (image n, channel o). */
+function gradPlane(f: FunctionBuilder, field: Field, item: Local, planes: Local): void {
+  const [cout, tilesY, tilesX, P, pl, n, o, ty, tx, row, rowBytes, sp, hStride] = locals(f, 13);
+  const [a, b, d0, d1, e0, e1] = vlocals(f, 6);
+  const z = vlocals(f, 8);
+  field('cout').set(cout);
+  field('tilesY').set(tilesY);
+  field('tilesX').set(tilesX);
+  field('p').set(P);
+  f.get(item).get(planes).i32Sub().set(pl);
+  f.get(pl).get(cout).i32DivU().set(n);
+  f.get(pl).get(cout).i32RemU().set(o);
+  f.get(tilesX).i32(8).i32Mul().set(rowBytes);
+  f.get(cout).get(P).i32Mul().i32(4).i32Mul().set(hStride);
+  f.forRange(ty, () => f.i32(0), tilesY, 1, () => {
+    f.forRange(tx, () => f.i32(0), tilesX, 4, () => {
+      field('dy').get(pl).get(tilesY).i32Mul().i32(2).i32Mul().get(ty).i32(2).i32Mul().i32Add().get(rowBytes).i32Mul().i32Add();
+      f.get(tx).i32(8).i32Mul().i32Add().set(row);
+      f.get(row).v128Load(0).set(a);
+      f.get(row).v128Load(16).set(b);
+      f.get(a).get(b).f32x4Shuffle(0, 2, 4, 6).set(d0);
+      f.get(a).get(b).f32x4Shuffle(1, 3, 5, 7).set(d1);
+      f.get(row).get(rowBytes).i32Add().set(row);
+      f.get(row).v128Load(0).set(a);
+      f.get(row).v128Load(16).set(b);
+      f.get(a).get(b).f32x4Shuffle(0, 2, 4, 6).set(e0);
+      f.get(a).get(b).f32x4Shuffle(1, 3, 5, 7).set(e1);
+      // Rows of A dy (A = [1 0; 1 1; 1 -1; 0 -1]): z[r][col].
+      for (const [col, d, e] of [[0, d0, e0], [1, d1, e1]] as const) {
+        f.get(d).set(z[col]);
+        f.get(d).get(e).f32x4Add().set(z[2 + col]);
+        f.get(d).get(e).f32x4Sub().set(z[4 + col]);
+        f.get(e).f32x4Neg().set(z[6 + col]);
+      }
+      field('dyHat').get(o).get(P).i32Mul().get(n).get(tilesY).i32Mul().get(ty).i32Add().get(tilesX).i32Mul().i32Add().get(tx).i32Add();
+      f.i32(4).i32Mul().i32Add().set(sp);
+      for (let r = 0; r < 4; r++) {
+        const [x0, x1] = [z[2 * r], z[2 * r + 1]];
+        for (const emit of [
+          () => f.get(x0),
+          () => f.get(x0).get(x1).f32x4Add(),
+          () => f.get(x0).get(x1).f32x4Sub(),
+          () => f.get(x1).f32x4Neg(),
+        ]) {
+          f.get(sp);
+          emit();
+          f.v128Store();
+          f.get(sp).get(hStride).i32Add().set(sp);
+        }
+      }
+    });
+  });
+}
+
+/** dw[o][c..c+3] = G^T Mw[., o, c] G (4x4 -> 3x3) for output channel `item`, four input channels at a time. */
+function filterGrads(f: FunctionBuilder, field: Field, item: Local): void {
+  const [cin, nPad, c, mp, mStride, dst] = locals(f, 6);
+  const x = vlocals(f, 16);
+  const s = vlocals(f, 12);
+  const half = f.local(v128);
+  field('cin').set(cin);
+  field('nPad').set(nPad);
+  field('mPad').get(nPad).i32Mul().i32(4).i32Mul().set(mStride);
+  f.v128f32(0.5).set(half);
+  f.forRange(c, () => f.i32(0), cin, 4, () => {
+    field('m').get(item).get(nPad).i32Mul().get(c).i32Add().i32(4).i32Mul().i32Add().set(mp);
+    for (let xi = 0; xi < 16; xi++) {
+      f.get(mp).v128Load().set(x[xi]);
+      if (xi < 15) f.get(mp).get(mStride).i32Add().set(mp);
+    }
+    // G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1] on the rows, then on the columns.
+    const gt = (v: (k: number) => Local, out: (r: number) => Local) => {
+      f.get(v(1)).get(v(2)).f32x4Add().get(half).f32x4Mul().get(v(0)).f32x4Add().set(out(0));
+      f.get(v(1)).get(v(2)).f32x4Sub().get(half).f32x4Mul().set(out(1));
+      f.get(v(1)).get(v(2)).f32x4Add().get(half).f32x4Mul().get(v(3)).f32x4Add().set(out(2));
+    };
+    for (let j = 0; j < 4; j++) gt((k) => x[k * 4 + j], (r) => s[r * 4 + j]);
+    field('dw').get(item).get(cin).i32Mul().get(c).i32Add().i32(36).i32Mul().i32Add().set(dst);
+    for (let i = 0; i < 3; i++) {
+      // Row i of the three filter rows, columns via G^T again; x[] is free to hold them.
+      gt((k) => s[i * 4 + k], (col) => x[col]);
+      for (let col = 0; col < 3; col++) {
+        for (let lane = 0; lane < 4; lane++) f.get(dst).get(x[col]).f32x4ExtractLane(lane).f32Store(lane * 36 + (i * 3 + col) * 4);
+      }
+    }
   });
 }
 
