@@ -93,6 +93,8 @@ for (const device of DEVICES) {
       [2, 1, 2, 2, [3, 4, 9, 7], [6, 2, 3, 2]],
       [2, 2, 1, 3, [2, 3, 7, 8], [3, 1, 3, 3]],
       [1, 0, 1, 1, [3, 5, 4, 3], [2, 5, 1, 1]],
+      // 3x3 stride 1 with channels in fours: the CPU runs forward and both gradients by Winograd F(2x2, 3x3).
+      [1, 1, 1, 1, [2, 4, 7, 5], [8, 4, 3, 3]],
     ] as [number, number, number, number, number[], number[]][]) {
       it(`conv2d x [${xs}] w [${ws}] stride=${stride} padding=${pad} dilation=${dil} groups=${groups} with gradients`, async () => {
         await checkOp(

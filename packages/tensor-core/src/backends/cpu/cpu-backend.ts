@@ -47,9 +47,10 @@ export class CpuBackend implements Backend {
     if (kernels) {
       this.flashAttention = (q, k, v, p) => wasmAttention(kernels, q, k, v, p);
       this.flashAttentionBackward = (q, k, v, out, dOut, lse, p) => wasmAttentionBackward(kernels, q, k, v, out, dOut, lse, p);
-      this.conv2d = (x, w, bias, p) => wasmConv2d(kernels, x, w, bias, p);
-      this.conv2dInputGrad = (dy, w, p) => wasmConv2dInputGrad(kernels, dy, w, p);
-      this.conv2dWeightGrad = (x, dy, p) => wasmConv2dWeightGrad(kernels, x, dy, p);
+      const take = (n: number) => this.pool.take(n);
+      this.conv2d = (x, w, bias, p) => wasmConv2d(kernels, x, w, bias, p, take);
+      this.conv2dInputGrad = (dy, w, p) => wasmConv2dInputGrad(kernels, dy, w, p, take);
+      this.conv2dWeightGrad = (x, dy, p) => wasmConv2dWeightGrad(kernels, x, dy, p, take);
     } else {
       delete this.flashAttention;
       delete this.flashAttentionBackward;

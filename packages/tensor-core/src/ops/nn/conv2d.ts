@@ -53,30 +53,16 @@ export function im2col(x: Tensor, g: Geometry): Tensor {
   });
 }
 
-/** y = conv2d(x, w) + bias through the backend's conv kernels; the gradients are conv kernels too, so every order differentiates. */
+/**
+ * y = conv2d(x, w) + bias through the backend's conv kernels, and its gradients through the
+ * kernels' input and weight gradients (backward runs without recording, so these need no rules of their own).
+ */
 function convDirect(x: Tensor, weight: Tensor, bias: Tensor | null, p: Conv2dKernelParams): Tensor {
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return runF32('conv2d', inputs, ([xs, ws, bs], d) => d.backend.conv2d!(xs, ws, bs ?? null, p), [p.batch, p.outChannels, p.oh, p.ow], (grad) => [
-    x.requiresGrad ? convInputGrad(grad, weight, p) : null,
-    weight.requiresGrad ? convWeightGrad(x, grad, p) : null,
+    x.requiresGrad ? runF32('conv2d_input_grad', [grad, weight], ([g, ws], d) => d.backend.conv2dInputGrad!(g, ws, p), x.shape) : null,
+    weight.requiresGrad ? runF32('conv2d_weight_grad', [x, grad], ([xs, g], d) => d.backend.conv2dWeightGrad!(xs, g, p), weight.shape) : null,
     bias ? grad.sum([0, 2, 3]) : null,
-  ]);
-}
-
-/** dx of conv2d (a transposed convolution of dy); linear in dy and in w. */
-function convInputGrad(dy: Tensor, weight: Tensor, p: Conv2dKernelParams): Tensor {
-  return runF32('conv2d_input_grad', [dy, weight], ([g, ws], d) => d.backend.conv2dInputGrad!(g, ws, p), [p.batch, p.inChannels, p.height, p.width], (grad) => [
-    dy.requiresGrad ? convDirect(grad, weight, null, p) : null,
-    weight.requiresGrad ? convWeightGrad(grad, dy, p) : null,
-  ]);
-}
-
-/** dw of conv2d (a correlation of x with dy over the batch); linear in x and in dy. */
-function convWeightGrad(x: Tensor, dy: Tensor, p: Conv2dKernelParams): Tensor {
-  const shape = [p.outChannels, p.inChannels / p.groups, p.kh, p.kw];
-  return runF32('conv2d_weight_grad', [x, dy], ([xs, g], d) => d.backend.conv2dWeightGrad!(xs, g, p), shape, (grad) => [
-    x.requiresGrad ? convInputGrad(dy, grad, p) : null,
-    dy.requiresGrad ? convDirect(x, grad, null, p) : null,
   ]);
 }
 
