@@ -3,9 +3,10 @@
  * score matrix) against the unfused composition of our own kernels (batched q k^T matmul,
  * softmax over rows, P v matmul), PyTorch's softmax(q k^T / sqrt d) v when torch is importable,
  * and, each in its own process, tfjs-wasm SIMD + N threads (tf.matMul / tf.softmax),
- * onnxruntime-node (an unfused ONNX graph) and plain JS (seq <= 256 only: it is slow); our fused
+ * onnxruntime-node (an unfused ONNX graph, and its fused com.microsoft.MultiHeadAttention) and plain JS (seq <= 256 only: it is slow); our fused
  * backward against PyTorch autograd and tfjs's tf.grads through the same expression.
  *
+ * --quick: seq 256 and 1024, head dim 64.
  *   node --conditions=development --import tsx tools/bench/cpu-kernels/attention.ts [--quick] [--seqs 256,1024] [--dims 64,128] [--threads 2] [--peers tfjs,onnx,plain]
  *
  * Prints tables (GFLOP/s counting 4*bh*s*s*d, ratios ours / peer) and writes
@@ -28,7 +29,7 @@ const listArg = (name: string, fallback: string) =>
   (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : fallback).split(',').map(Number);
 const quick = process.argv.includes('--quick');
 const seqs = listArg('seqs', quick ? '256,1024' : '256,1024,4096');
-const dims = listArg('dims', '64,128');
+const dims = listArg('dims', quick ? '64' : '64,128');
 const threads = numberArg(process.argv, 'threads', availableParallelism());
 /** batch*heads per case: fixed work per row of the table would make long sequences take minutes. */
 const heads = (s: number) => Math.max(1, Math.min(8, Math.floor((8 * 1024 * 1024) / (s * s))));
@@ -113,11 +114,12 @@ for (const r of rows) {
 const peerName = (p: PeerOutcome | null, fallback: string) => (p && 'peer' in p ? p.peer : fallback);
 const [tfName, onnxName, plainName] = [peerName(tfjs, 'tfjs-wasm'), peerName(onnx, 'onnxruntime-node'), peerName(plain, 'plain JS')];
 console.log(`\nattention forward against the Node peers, GFLOP/s (median) and ratio fused / peer (>1: ours faster)\n`);
-console.log(`| seq | head dim | batch*heads | fused | ${tfName} | ${onnxName} | ${plainName} | fused / ${tfName} | fused / ${onnxName} | fused / ${plainName} | ${tfName} per CPU-s | ${onnxName} per CPU-s |`);
-console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+const mhaName = `${onnxName} MHA`;
+console.log(`| seq | head dim | batch*heads | fused | ${tfName} | ${onnxName} | ${mhaName} | ${plainName} | fused / ${tfName} | fused / ${onnxName} | fused / ${mhaName} | fused / ${plainName} | ${tfName} per CPU-s | ${onnxName} per CPU-s | ${mhaName} per CPU-s |`);
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
-  const [t, o, p] = [peerTime(tfjs, r), peerTime(onnx, r), peerTime(plain, r)];
-  console.log(`| ${[r.seq, r.dim, r.bh, gf(r, r.fused), gf(r, t), gf(r, o), gf(r, p), ratio(r.fused, t), ratio(r.fused, o), ratio(r.fused, p), gf(r, t, true), gf(r, o, true)].join(' | ')} |`);
+  const [t, o, m, p] = [peerTime(tfjs, r), peerTime(onnx, r), peerTime(onnx, r, 'mha:'), peerTime(plain, r)];
+  console.log(`| ${[r.seq, r.dim, r.bh, gf(r, r.fused), gf(r, t), gf(r, o), gf(r, m), gf(r, p), ratio(r.fused, t), ratio(r.fused, o), ratio(r.fused, m), ratio(r.fused, p), gf(r, t, true), gf(r, o, true), gf(r, m, true)].join(' | ')} |`);
 }
 console.log(`\nattention backward against ${tfName} (tf.grads), GFLOP/s (median, 10*bh*s^2*d FLOPs)\n`);
 console.log(`| seq | head dim | batch*heads | fused backward | ${tfName} | fused / ${tfName} | ${tfName} per CPU-s |`);
@@ -134,7 +136,7 @@ const summary: SummaryRow[] = rows.flatMap((r) => {
   const c = `seq ${r.seq} d ${r.dim} bh ${r.bh}`;
   return [
     summaryRow('cpu attention forward', c, figure('ours fused', r.fused), [
-      figure('ours unfused', r.unfused), figure('pytorch', r.torch), figure(tfName, peerTime(tfjs, r)), figure(onnxName, peerTime(onnx, r)), figure(plainName, peerTime(plain, r)),
+      figure('ours unfused', r.unfused), figure('pytorch', r.torch), figure(tfName, peerTime(tfjs, r)), figure(onnxName, peerTime(onnx, r)), figure(mhaName, peerTime(onnx, r, 'mha:')), figure(plainName, peerTime(plain, r)),
     ]),
     summaryRow('cpu attention backward', c, figure('ours fused', r.backward), [figure('pytorch', r.torchBackward), figure(tfName, peerTime(tfjs, r, 'bwd:'))]),
   ].filter((x): x is SummaryRow => x !== null);

@@ -21,3 +21,17 @@ export function attentionModelBytes(scale: number): Uint8Array {
     outputs: [tensorValueInfo('O', dims)],
   });
 }
+
+/**
+ * The fused contrib op com.microsoft.MultiHeadAttention (CPU EP) on [BH, S, D] inputs read as
+ * batch BH with one head of D (the same memory layout); its scale defaults to 1/sqrt(D).
+ */
+export function multiHeadAttentionModelBytes(): Uint8Array {
+  const dims = ['BH', 'S', 'D'];
+  return modelBytes({
+    name: 'mha_graph',
+    nodes: [node('MultiHeadAttention', ['Q', 'K', 'V'], ['O'], [attribute('num_heads', { int: 1 })], 'com.microsoft')],
+    inputs: ['Q', 'K', 'V'].map((n) => tensorValueInfo(n, dims)),
+    outputs: [tensorValueInfo('O', dims)],
+  }, [['', 13], ['com.microsoft', 1]]);
+}

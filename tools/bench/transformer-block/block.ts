@@ -74,7 +74,7 @@ export async function timeOurs(device: tc.Device, n: number): Promise<{ wall: nu
 /** Runs the PyTorch peer if python3-torch is importable; null (with the reason) otherwise. */
 export function timeTorch(n: number): { median: number; cpu: number; version: string } | { missing: string } {
   const script = fileURLToPath(new URL('./block.py', import.meta.url));
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: '2', OMP_NUM_THREADS: '2', OMP_WAIT_POLICY: 'PASSIVE' };
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '2', OMP_NUM_THREADS: '2', OMP_WAIT_POLICY: 'PASSIVE' };
   delete env.OPENBLAS_CORETYPE;
   const r = spawnSync('/usr/bin/python3', [script, String(n * 2)], { env, encoding: 'utf8' });
   if (r.status !== 0) return { missing: (r.stderr || r.error?.message || 'python3-torch not available').trim().split('\n').pop()! };
