@@ -15,9 +15,11 @@ interface TimingLike {
 
 const isTiming = (v: unknown): v is TimingLike => typeof v === 'object' && v !== null && typeof (v as TimingLike).medianMs === 'number';
 const fig = (label: string, t: TimingLike): SummaryFigure => ({ label, ms: t.medianMs, ...(t.cpuMedianMs !== undefined ? { cpuMs: t.cpuMedianMs } : {}) });
-/** Which of several timings is ours: a name starting "ours" (the multi-threaded one first) or "fused". */
-const oursFirst = (names: string[]): string | undefined =>
-  names.find((n) => /^ours.*(\dt|N)$/.test(n) && !n.includes('plain') && !/ours.*\b1t$|ours1$/.test(n)) ?? names.find((n) => n.startsWith('ours')) ?? names.find((n) => n === 'fused');
+/** Ours among several timings: the threaded default build ("ours relaxed 2t", "oursN"), else any "ours...", else "fused". */
+function oursFirst(names: string[]): string | undefined {
+  const threaded = (n: string) => /^ours.*(\dt|N)$/.test(n) && !/plain|\b1t$|^ours1$/.test(n);
+  return names.find(threaded) ?? names.find((n) => n.startsWith('ours')) ?? names.find((n) => n === 'fused');
+}
 
 /** Summary rows of one benchmark JSON document (empty when its layout is not recognised). */
 export function rowsOf(doc: Record<string, unknown>): SummaryRow[] {
