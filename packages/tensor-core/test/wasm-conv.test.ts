@@ -70,49 +70,7 @@ for (const threads of [1, 2]) {
     afterAll(() => kern.dispose());
 
     CASES.forEach(([name, g], ci) => {
-      it(`forward, input gradient and weight gradient match float64: ${name}`, () => {
-        const p = withOutput(g);
-        const xLen = p.batch * p.inChannels * p.height * p.width;
-        const wLen = (p.outChannels * p.inChannels * p.kh * p.kw) / p.groups;
-        const yLen = p.batch * p.outChannels * p.oh * p.ow;
-        const x = randomF32(xLen, 10 + ci);
-        const w = randomF32(wLen, 20 + ci);
-        const bias = randomF32(p.outChannels, 30 + ci);
-        const dy = randomF32(yLen, 40 + ci);
-        const y = new Float64Array(yLen);
-        const yMag = new Float64Array(yLen);
-        const dx = new Float64Array(xLen);
-        const dxMag = new Float64Array(xLen);
-        const dw = new Float64Array(wLen);
-        const dwMag = new Float64Array(wLen);
-        forEachTerm(p, (yi, xi, wi) => {
-          y[yi] += x[xi] * w[wi];
-          yMag[yi] += Math.abs(x[xi] * w[wi]);
-          dx[xi] += dy[yi] * w[wi];
-          dxMag[xi] += Math.abs(dy[yi] * w[wi]);
-          dw[wi] += dy[yi] * x[xi];
-          dwMag[wi] += Math.abs(dy[yi] * x[xi]);
-        });
-        const plane = p.oh * p.ow;
-        for (let i = 0; i < yLen; i++) {
-          const b = bias[Math.floor(i / plane) % p.outChannels];
-          y[i] += b;
-          yMag[i] += Math.abs(b);
-        }
-        // Stale values must not leak: the outputs start as NaN.
-        const yGot = new Float32Array(yLen).fill(Number.NaN);
-        const dxGot = new Float32Array(xLen).fill(Number.NaN);
-        const dwGot = new Float32Array(wLen).fill(Number.NaN);
-        kern.conv2d(x, w, bias, yGot, p);
-        kern.conv2dInputGrad(dy, w, dxGot, p);
-        kern.conv2dWeightGrad(x, dy, dwGot, p);
-        expect(worstError(yGot, y, yMag), 'forward').toBeLessThan(1e-6);
-        expect(worstError(dxGot, dx, dxMag), 'input gradient').toBeLessThan(1e-6);
-        expect(worstError(dwGot, dw, dwMag), 'weight gradient').toBeLessThan(1e-6);
-        const noBias = new Float32Array(yLen);
-        kern.conv2d(x, w, null, noBias, p);
-        expect(Math.abs(noBias[0] + bias[0] - yGot[0])).toBeLessThan(1e-5 * (yMag[0] + 1));
-      });
+      it(`forward, input gradient and weight gradient match float64: ${name}`, () => checkAll(kern, g, ci));
     });
 
     it('rejects an output size that does not follow from the geometry', () => {
@@ -120,4 +78,70 @@ for (const threads of [1, 2]) {
       expect(() => kern.conv2d(new Float32Array(1000), new Float32Array(1000), null, new Float32Array(1000), p)).toThrow(/output 3x9 given, the geometry gives 7x9/);
     });
   });
+}
+
+describe('wasm conv2d kernels in a 4 MiB wasm memory', () => {
+  let kern: WasmKernels;
+  beforeAll(async () => {
+    kern = await createWasmKernels({ threads: 2, maxMemoryPages: 64 });
+  });
+  afterAll(() => kern.dispose());
+
+  // Each needs several MiB for the whole batch but fits one image at a time: the calls split the batch.
+  it('splits the batch when the Winograd buffers do not fit (~2 MiB per image)', () => {
+    checkAll(kern, { batch: 4, inChannels: 8, height: 64, width: 64, outChannels: 8, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, groups: 1 }, 50);
+  });
+  it('splits the batch when the implicit GEMM and im2col buffers do not fit (~1-2 MiB per image)', () => {
+    checkAll(kern, { batch: 5, inChannels: 8, height: 32, width: 32, outChannels: 8, kh: 5, kw: 5, sh: 1, sw: 1, ph: 2, pw: 2, dh: 1, dw: 1, groups: 1 }, 51);
+  });
+  it('names the allocation when a single image does not fit', () => {
+    const p = withOutput({ batch: 1, inChannels: 8, height: 256, width: 256, outChannels: 8, kh: 5, kw: 5, sh: 1, sw: 1, ph: 2, pw: 2, dh: 1, dw: 1, groups: 1 });
+    const x = new Float32Array(8 * 256 * 256);
+    expect(() => kern.conv2dWeightGrad(x, x, new Float32Array(8 * 8 * 25), p)).toThrow(/conv2d .* needs \d+ bytes of wasm memory/);
+  });
+});
+
+/** Runs forward, input gradient and weight gradient of geometry g on random inputs and checks them against float64. */
+function checkAll(kern: WasmKernels, g: Geometry, ci: number): void {
+  const p = withOutput(g);
+  const xLen = p.batch * p.inChannels * p.height * p.width;
+  const wLen = (p.outChannels * p.inChannels * p.kh * p.kw) / p.groups;
+  const yLen = p.batch * p.outChannels * p.oh * p.ow;
+  const x = randomF32(xLen, 10 + ci);
+  const w = randomF32(wLen, 20 + ci);
+  const bias = randomF32(p.outChannels, 30 + ci);
+  const dy = randomF32(yLen, 40 + ci);
+  const y = new Float64Array(yLen);
+  const yMag = new Float64Array(yLen);
+  const dx = new Float64Array(xLen);
+  const dxMag = new Float64Array(xLen);
+  const dw = new Float64Array(wLen);
+  const dwMag = new Float64Array(wLen);
+  forEachTerm(p, (yi, xi, wi) => {
+    y[yi] += x[xi] * w[wi];
+    yMag[yi] += Math.abs(x[xi] * w[wi]);
+    dx[xi] += dy[yi] * w[wi];
+    dxMag[xi] += Math.abs(dy[yi] * w[wi]);
+    dw[wi] += dy[yi] * x[xi];
+    dwMag[wi] += Math.abs(dy[yi] * x[xi]);
+  });
+  const plane = p.oh * p.ow;
+  for (let i = 0; i < yLen; i++) {
+    const b = bias[Math.floor(i / plane) % p.outChannels];
+    y[i] += b;
+    yMag[i] += Math.abs(b);
+  }
+  // Stale values must not leak: the outputs start as NaN.
+  const yGot = new Float32Array(yLen).fill(Number.NaN);
+  const dxGot = new Float32Array(xLen).fill(Number.NaN);
+  const dwGot = new Float32Array(wLen).fill(Number.NaN);
+  kern.conv2d(x, w, bias, yGot, p);
+  kern.conv2dInputGrad(dy, w, dxGot, p);
+  kern.conv2dWeightGrad(x, dy, dwGot, p);
+  expect(worstError(yGot, y, yMag), 'forward').toBeLessThan(1e-6);
+  expect(worstError(dxGot, dx, dxMag), 'input gradient').toBeLessThan(1e-6);
+  expect(worstError(dwGot, dw, dwMag), 'weight gradient').toBeLessThan(1e-6);
+  const noBias = new Float32Array(yLen);
+  kern.conv2d(x, w, null, noBias, p);
+  expect(Math.abs(noBias[0] + bias[0] - yGot[0])).toBeLessThan(1e-5 * (yMag[0] + 1));
 }

@@ -56,6 +56,8 @@ export interface WasmKernelOptions {
   threads?: number;
   /** Use relaxed SIMD when the engine has it (in Node 20 this turns on V8's flag); default true. */
   relaxedSimd?: boolean;
+  /** Most 64 KiB pages of wasm memory to reserve (default 2 GiB, less where the host refuses); tests set a small one. */
+  maxMemoryPages?: number;
 }
 
 /**
@@ -79,7 +81,7 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<W
   const micro = relaxedSimd ? MICRO_RELAXED : MICRO_PLAIN;
   const bytes = kernelModuleBytes({ relaxedSimd, sharedMemory: shared, gemm: micro });
   const module = await WebAssembly.compile(bytes);
-  const { memory, maxPages } = createMemory(shared);
+  const { memory, maxPages } = createMemory(shared, opts.maxMemoryPages ?? MAX_MEMORY_PAGES);
   const phaseNames: string[] = [...GEMM_PHASES, ...ATTENTION_PHASES, ...ATTENTION_BACKWARD_PHASES, ...ROW_PHASES, ...CONV_PHASES, CONV_PACK_PHASE, ...WINOGRAD_PHASES];
   const pool = await ThreadPool.create(module, memory, phaseNames, threads);
   const arena = new WasmArena(memory, maxPages);
@@ -156,10 +158,10 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<W
  * The kernels' memory, 1 MiB to start. A shared memory reserves its maximum up front, which can
  * fail on small or 32-bit hosts: try 2 GiB, then 512 MiB, then 128 MiB.
  */
-function createMemory(shared: boolean): { memory: WebAssembly.Memory; maxPages: number } {
+function createMemory(shared: boolean, cap: number): { memory: WebAssembly.Memory; maxPages: number } {
   const initial = Math.ceil(CONTROL_BYTES / 65536) + 16;
   let lastError: unknown = null;
-  for (const maxPages of [MAX_MEMORY_PAGES, MAX_MEMORY_PAGES / 4, MAX_MEMORY_PAGES / 16]) {
+  for (const maxPages of [MAX_MEMORY_PAGES, MAX_MEMORY_PAGES / 4, MAX_MEMORY_PAGES / 16].map((p) => Math.max(initial, Math.min(p, cap)))) {
     try {
       const desc = shared ? { initial, maximum: maxPages, shared: true } : { initial, maximum: maxPages };
       return { memory: new WebAssembly.Memory(desc), maxPages };

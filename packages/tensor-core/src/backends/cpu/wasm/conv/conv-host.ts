@@ -121,11 +121,8 @@ function threadsFor(ctx: ConvContext, d: Dims): number {
   return d.n * d.o * d.kdim * d.l < SOLO_MACS ? 1 : ctx.pool.threads;
 }
 
-/**
- * out [N, O, oh, ow] = conv2d(x, w) + bias as an implicit GEMM per (image, group): conv_pack writes
- * the weight panels and the patch panels straight from the image, gemm_compute multiplies them.
- */
-export function runConvForward(ctx: ConvContext, x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, p: ConvParams): void {
+/** The forward over the given batch in one pool job: Winograd where it applies, else the implicit GEMM per (image, group). */
+function forwardOnce(ctx: ConvContext, x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, p: ConvParams): void {
   const d = dims(p);
   need('x', x, d.imageLen, p);
   need('weight', w, d.o * d.kdim, p);
@@ -174,7 +171,7 @@ export function runConvForward(ctx: ConvContext, x: Float32Array, w: Float32Arra
 }
 
 /** dx [N, C, H, W] of conv2d from dy [N, O, oh, ow]: the GEMM W[g]^T @ dy[n, g] gives patch gradients, col2im (threads over planes) sums them. */
-export function runConvInputGrad(ctx: ConvContext, dy: Float32Array, w: Float32Array, dx: Float32Array, p: ConvParams): void {
+function inputGradOnce(ctx: ConvContext, dy: Float32Array, w: Float32Array, dx: Float32Array, p: ConvParams): void {
   const d = dims(p);
   need('dy', dy, d.n * d.o * d.l, p);
   need('weight', w, d.o * d.kdim, p);
@@ -210,7 +207,7 @@ export function runConvInputGrad(ctx: ConvContext, dy: Float32Array, w: Float32A
 }
 
 /** dw [O, C/groups, kh, kw] of conv2d from x and dy: per (image, group) dy[n, g] @ patches[n, g]^T, summed over images. */
-export function runConvWeightGrad(ctx: ConvContext, x: Float32Array, dy: Float32Array, dw: Float32Array, p: ConvParams): void {
+function weightGradOnce(ctx: ConvContext, x: Float32Array, dy: Float32Array, dw: Float32Array, p: ConvParams): void {
   const d = dims(p);
   need('x', x, d.imageLen, p);
   need('dy', dy, d.n * d.o * d.l, p);
@@ -250,4 +247,52 @@ export function runConvWeightGrad(ctx: ConvContext, x: Float32Array, dy: Float32
       }
     }
   }
+}
+
+/** Whether a call failed only because its buffers do not fit the kernels' wasm memory. */
+function outOfMemory(e: unknown): boolean {
+  return e instanceof WasmKernelError && e.message.includes('bytes of wasm memory');
+}
+
+/**
+ * Runs `once` on the whole batch, or, when its buffers do not fit the wasm memory (2 GiB at most,
+ * as little as 128 MiB on some hosts), on halves of the batch, recursively; `once` gets the batch
+ * sub-range. A single image that does not fit still fails with the allocation's message.
+ */
+function splitBatch(p: ConvParams, once: (q: ConvParams, first: number) => void, first = 0): void {
+  try {
+    once(p, first);
+  } catch (e) {
+    if (!outOfMemory(e) || p.batch < 2) throw e;
+    const half = Math.ceil(p.batch / 2);
+    splitBatch({ ...p, batch: half }, once, first);
+    splitBatch({ ...p, batch: p.batch - half }, once, first + half);
+  }
+}
+
+const inLen = (p: ConvParams) => p.inChannels * p.height * p.width;
+const outLen = (p: ConvParams) => p.outChannels * p.oh * p.ow;
+
+/**
+ * out [N, O, oh, ow] = conv2d(x, w) + bias: Winograd F(2x2, 3x3) where it applies, else an implicit
+ * GEMM (conv_pack writes the weight and patch panels straight from the image, gemm_compute multiplies).
+ */
+export function runConvForward(ctx: ConvContext, x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, p: ConvParams): void {
+  splitBatch(p, (q, first) => forwardOnce(ctx, x.subarray(first * inLen(p)), w, bias, out.subarray(first * outLen(p)), q));
+}
+
+/** dx [N, C, H, W] of conv2d from dy [N, O, oh, ow] and w. */
+export function runConvInputGrad(ctx: ConvContext, dy: Float32Array, w: Float32Array, dx: Float32Array, p: ConvParams): void {
+  splitBatch(p, (q, first) => inputGradOnce(ctx, dy.subarray(first * outLen(p)), w, dx.subarray(first * inLen(p)), q));
+}
+
+/** dw [O, C/groups, kh, kw] of conv2d from x and dy, summed over the batch (over batch chunks too when the memory needs them). */
+export function runConvWeightGrad(ctx: ConvContext, x: Float32Array, dy: Float32Array, dw: Float32Array, p: ConvParams): void {
+  const len = (p.outChannels * p.inChannels * p.kh * p.kw) / p.groups;
+  let part: Float32Array | null = null;
+  splitBatch(p, (q, first) => {
+    const target = first === 0 ? dw : (part ??= new Float32Array(len));
+    weightGradOnce(ctx, x.subarray(first * inLen(p)), dy.subarray(first * outLen(p)), target, q);
+    if (target !== dw) for (let i = 0; i < len; i++) dw[i] += target[i];
+  });
 }
