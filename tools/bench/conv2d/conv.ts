@@ -2,11 +2,16 @@
  * Benchmark: conv2d (3x3, padding 1) forward, and backward (input and weight gradients, timed alone after
  * an untimed forward), at UNet/VAE-like shapes on our CPU backend (WebAssembly im2col / col2im on the
  * threads + SIMD GEMM) against PyTorch in the same run (tools/bench/conv2d/conv.py, when python3-torch is present).
+ * Writes bench-results/conv2d-<time>.json with `summary` rows for tools/bench/run-all.ts.
  *   node --conditions=development --import tsx tools/bench/conv2d/conv.ts [runs]
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tc from '@loraflow/tensor-core';
+import { summaryRow, type SummaryRow } from '../summary-row.js';
 
 const runs = Number(process.argv[2] ?? 8);
 /** [N, C, H, W, O]: VAE decoder-ish, UNet down/mid blocks. */
@@ -51,6 +56,7 @@ function timeOurs([n, c, h, w, o]: number[], pass: Pass): { wall: number; cpu: n
 }
 
 await tc.getDevice('cpu');
+const loadBefore = loadavg()[0];
 const script = fileURLToPath(new URL('./conv.py', import.meta.url));
 const env = { ...process.env, OPENBLAS_NUM_THREADS: '2', OMP_NUM_THREADS: '2', OMP_WAIT_POLICY: 'PASSIVE' };
 delete env.OPENBLAS_CORETYPE;
@@ -60,6 +66,7 @@ const peer = torch.status === 0 ? torch.stdout.trim().split('\n').map((l) => JSO
 console.log(`conv2d 3x3 pad 1, ${runs} runs, ${tc.describeDevice().summary}${peer ? '' : ` (PyTorch not measured: ${(torch.stderr || 'python3-torch missing').trim().split('\n').pop()})`}`);
 console.log('| N,C,H,W -> O | pass | GFLOP | ours wall ms | ours CPU ms | torch wall ms | torch CPU ms | ours/torch per CPU-s | ours/torch wall |');
 console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+const summary: SummaryRow[] = [];
 SHAPES.forEach((s, i) => {
   const [n, c, h, w, o] = s;
   for (const pass of ['forward', 'backward'] as const) {
@@ -68,9 +75,18 @@ SHAPES.forEach((s, i) => {
     const ours = timeOurs(s, pass);
     const p = peer?.[2 * i + (pass === 'forward' ? 0 : 1)];
     const ratio = (a: number, b: number) => (b / a).toFixed(2) + 'x';
+    const row = summaryRow(`conv2d 3x3 pad 1 ${pass}`, `${n},${c},${h},${w} -> ${o}`, { label: 'ours', ms: ours.wall, cpuMs: ours.cpu }, [p ? { label: 'PyTorch', ms: p.median_ms, cpuMs: p.median_cpu_ms } : null]);
+    if (row) summary.push(row);
     console.log(
       `| ${n},${c},${h},${w} -> ${o} | ${pass} | ${gflop.toFixed(2)} | ${ours.wall.toFixed(1)} | ${ours.cpu.toFixed(1)} | ${p ? p.median_ms.toFixed(1) : '-'} | ${p ? p.median_cpu_ms.toFixed(1) : '-'} | ${p ? ratio(ours.cpu, p.median_cpu_ms) : '-'} | ${p ? ratio(ours.wall, p.median_ms) : '-'} |`,
     );
   }
 });
+const outDir = fileURLToPath(new URL('../../../bench-results', import.meta.url));
+if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
+const file = join(outDir, `conv2d-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+const json = { benchmark: 'cpu-conv2d-f32', date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: availableParallelism(), node: process.version, device: tc.describeDevice().summary, runs, loadBefore, loadAfter: loadavg()[0], summary };
+writeFileSync(`${file}.tmp`, `${JSON.stringify(json, null, 2)}\n`);
+renameSync(`${file}.tmp`, file);
+console.log(`\nwrote ${file} (1-minute load ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after)`);
 process.exit(0);
