@@ -27,11 +27,7 @@ export function winogradApplies(p: { kh: number; kw: number; sh: number; sw: num
   return p.kh === 3 && p.kw === 3 && p.sh === 1 && p.sw === 1 && p.dh === 1 && p.dw === 1 && p.groups === 1 && p.outChannels % 4 === 0 && p.oh > 0 && p.ow > 0;
 }
 
-/**
- * out [images, cout, oh, ow] = conv3x3(x) + bias by Winograd F(2x2, 3x3): the host copies x into a
- * zero-padded buffer (tiles then need no bounds checks); one pool job runs the transforms in
- * (wino_in), the 16 tile-position GEMMs (gemm_pack, gemm_compute) and the transform out (wino_out).
- */
+/** Where the tiles lie: output size, tile counts (columns in fours), padded input planes, GEMM columns. */
 interface Tiling {
   oh: number; ow: number; tilesY: number; tilesX: number; hp: number; wp: number; planes: number; P: number;
 }
@@ -65,6 +61,11 @@ function writeFields(ctx: ConvContext, fields: [keyof typeof WinoJob, number][])
   for (const [name, value] of fields) d[WinoJob[name]] = value;
 }
 
+/**
+ * out [images, cout, oh, ow] = conv3x3(x) + bias by Winograd F(2x2, 3x3): the host copies x into a
+ * zero-padded buffer (tiles then need no bounds checks); one pool job runs the transforms in
+ * (wino_in), the 16 tile-position GEMMs (gemm_pack, gemm_compute) and the transform out (wino_out).
+ */
 export function runWinograd(ctx: ConvContext, x: Float32Array, c: WinogradConv, bias: Float32Array | null, out: Float32Array, threads: number): void {
   const { arena } = ctx;
   const { oh, ow, tilesY, tilesX, hp, wp, planes, P } = tiling(c);
