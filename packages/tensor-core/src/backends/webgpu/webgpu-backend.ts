@@ -8,12 +8,13 @@ import { BufferUsage, MAP_MODE_READ } from './gpu-flags.js';
 import { WebGpuStorage } from './gpu-storage.js';
 import { ATTENTION_KEYS, ATTENTION_ROWS, attentionKernel, slicedAttentionFits, slicedAttentionKernel, slicedAttentionRows } from './kernels/attention.wgsl.js';
 import { binaryKernel } from './kernels/binary.wgsl.js';
-import { castKernel } from './kernels/cast.wgsl.js';
+import { castKernel, packHalvesKernel, unpackHalvesKernel } from './kernels/cast.wgsl.js';
+import { copyHalvesKernel } from './kernels/copy-halves.wgsl.js';
 import { copyKernel } from './kernels/copy.wgsl.js';
 import { fillKernel } from './kernels/fill.wgsl.js';
 import { gatherKernel } from './kernels/gather.wgsl.js';
 import { indexedSumKernel } from './kernels/indexed-sum.wgsl.js';
-import { matmulKernel, matmulTile, type MatmulConfig } from './kernels/matmul.wgsl.js';
+import { matmulBlockCols, matmulKernel, type MatmulConfig } from './kernels/matmul.wgsl.js';
 import { reduceRowsKernel, reduceWorkgroupKernel, ROW_PER_THREAD_MAX_INNER } from './kernels/reduce.wgsl.js';
 import { maxStridedRank, stridedParams } from './kernels/strided-index.wgsl.js';
 import { unaryKernel } from './kernels/unary.wgsl.js';
@@ -22,7 +23,7 @@ import { WORKGROUP_SIZE } from './kernels/wgsl-prelude.js';
 import type { KernelSource } from './pipeline-cache.js';
 import { PipelineCache, type PipelineCacheStats } from './pipeline-cache.js';
 import { collapseLayout, rowMajorStrides } from './strided-layout.js';
-import { fillWord, fromGpuWords, toGpuWords } from './word-encoding.js';
+import { fillHalfPairWord, fillWord, fromGpuWords, fromPackedHalves, packedHalfBytes, toGpuWords, toPackedHalves } from './word-encoding.js';
 
 /** Tuning knobs of the WebGPU backend. */
 export interface WebGpuBackendOptions {
@@ -30,15 +31,17 @@ export interface WebGpuBackendOptions {
   maxDispatchesPerSubmit?: number;
   /** Cached IndexMap uploads kept (least recently used ones are dropped beyond this). */
   maxCachedIndexMaps?: number;
-  /** Forces the matmul workgroup side (threads; each computes 4 x 4 outputs) and K depth per stage; default: by output size. */
-  matmulShape?: { wg: number; tileK: number } | null;
+  /** Forces the matmul block: rows per workgroup (4 or 8), vec4 column groups per thread, threads per workgroup; default: by output size. */
+  matmulShape?: MatmulShape | null;
 }
 
 const DEFAULTS = { maxDispatchesPerSubmit: 128, maxCachedIndexMaps: 256, matmulShape: null } satisfies Required<WebGpuBackendOptions>;
 
-/** 64 x 64 tiles for large outputs; 32 x 32 when that would leave fewer than 64 workgroups (measured on lavapipe: 256^2 runs ~1.7x faster per CPU-second). */
-const MATMUL_LARGE = { wg: 16, tileK: 16 };
-const MATMUL_SMALL = { wg: 8, tileK: 8 };
+/** The register block of the matmul kernel (see MatmulConfig). */
+export type MatmulShape = Pick<MatmulConfig, 'rows' | 'groups' | 'threads'>;
+
+/** 8 rows x 1 vec4 group per thread, 8 threads (one SIMD vector on lavapipe): the steadiest block measured there (see README). */
+const MATMUL_BLOCK: MatmulShape = { rows: 8, groups: 1, threads: 8 };
 
 /**
  * Fused attention over contiguous q [batch, lq, d], k [batch', lk, d], v [batch', lk, dv]
@@ -86,9 +89,11 @@ interface UploadedMap {
   colIdx: GPUBuffer;
 }
 
-function gpu(s: Storage, op: string): WebGpuStorage {
+/** The backend's storage behind `s`; packed halves only where the caller reads that form (`packedOk`). */
+function gpu(s: Storage, op: string, packedOk = false): WebGpuStorage {
   if (!(s instanceof WebGpuStorage)) throw new TensorError(`webgpu ${op}: storage does not belong to the webgpu backend`);
   if (s.freed) throw new TensorError(`webgpu ${op}: storage of ${s.size} ${s.dtype} elements was used after being freed (disposed tensor?)`);
+  if (s.packed && !packedOk) throw new TensorError(`webgpu ${op}: got packed f16 storage of ${s.size} elements; the kernel reads 32-bit words, widen it with WebGpuBackend.words first`);
   return s;
 }
 
@@ -109,6 +114,10 @@ export class WebGpuBackend implements Backend {
   private readonly opts: Required<WebGpuBackendOptions>;
   private failure: string | null = null;
   private destroyed = false;
+  /** f16 tensors live as packed halves (the device has shader-f16). */
+  readonly packedHalves: boolean;
+  /** Word-form copies of packed inputs made by `words` for the op being recorded; freed by the next op. */
+  private temps: WebGpuStorage[] = [];
 
   constructor(
     readonly device: GPUDevice,
@@ -119,6 +128,7 @@ export class WebGpuBackend implements Backend {
     this.pipelines = new PipelineCache(device);
     this.recorder = new CommandRecorder(device, this.pipelines, this.pool, this.opts.maxDispatchesPerSubmit);
     this.maxPerDim = device.limits.maxComputeWorkgroupsPerDimension;
+    this.packedHalves = device.features.has('shader-f16');
   }
 
   /** Records a fatal device problem (lost device, validation error); the next read/sync throws it. */
@@ -129,10 +139,29 @@ export class WebGpuBackend implements Backend {
   private check(op: string): void {
     if (this.destroyed) throw new TensorError(`webgpu ${op}: the device was destroyed`);
     if (this.failure) throw new TensorError(`webgpu ${op}: ${this.failure}`);
+    // Every op starts here, after the previous op recorded all of its dispatches: its temporaries
+    // can go (free() parks them until the next submit, so the recorded dispatches still see them).
+    if (this.temps.length) {
+      for (const t of this.temps) this.free(t);
+      this.temps = [];
+    }
   }
 
-  private alloc(size: number, dtype: DType, hostIndex: Int32Array | null = null): WebGpuStorage {
-    return new WebGpuStorage(this.pool.acquire(Math.max(1, size) * 4), size, dtype, hostIndex);
+  private alloc(size: number, dtype: DType, hostIndex: Int32Array | null = null, packed = dtype === 'f16' && this.packedHalves): WebGpuStorage {
+    return new WebGpuStorage(this.pool.acquire(packed ? packedHalfBytes(size) : Math.max(1, size) * 4), size, dtype, hostIndex, packed);
+  }
+
+  /**
+   * `s` as 32-bit words for kernels that do not read packed halves: the one place packed f16 is
+   * widened, into a temporary freed when the next op starts.
+   */
+  words(s: Storage, op: string): WebGpuStorage {
+    const g = gpu(s, op, true);
+    if (!g.packed) return g;
+    const t = this.alloc(g.size, 'f16', null, false);
+    if (g.size > 0) this.run(unpackHalvesKernel('f16'), [g.size], [g.buffer, t.buffer], this.grid1d(g.size));
+    this.temps.push(t);
+    return t;
   }
 
   private run(kernel: KernelSource, params: ArrayLike<number>, buffers: GPUBuffer[], groups: [number, number, number]): void {
@@ -147,7 +176,10 @@ export class WebGpuBackend implements Backend {
     this.check('upload');
     const keepIndex = dtype === 'i32' && data.length <= 1 << 20 ? (data as Int32Array).slice() : null;
     const out = this.alloc(data.length, dtype, keepIndex);
-    if (data.length > 0) {
+    if (data.length > 0 && out.packed) {
+      const halves = toPackedHalves(data as Uint16Array);
+      this.device.queue.writeBuffer(out.buffer, 0, halves.buffer, halves.byteOffset, halves.byteLength);
+    } else if (data.length > 0) {
       const words = toGpuWords(data, dtype);
       this.device.queue.writeBuffer(out.buffer, 0, words.buffer, words.byteOffset, words.byteLength);
     }
@@ -156,15 +188,16 @@ export class WebGpuBackend implements Backend {
 
   async read(storage: Storage): Promise<StorageArray> {
     this.check('read');
-    const s = gpu(storage, 'read');
-    const bytes = Math.max(4, s.size * 4);
+    const s = gpu(storage, 'read', true);
+    const bytes = s.packed ? packedHalfBytes(s.size) : Math.max(4, s.size * 4);
     const staging = this.device.createBuffer({ size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
     try {
       this.recorder.copyEncoder().copyBufferToBuffer(s.buffer, 0, staging, 0, bytes);
       this.recorder.submit();
       await staging.mapAsync(MAP_MODE_READ);
       this.check('read');
-      return fromGpuWords(staging.getMappedRange().slice(0), s.size, s.dtype);
+      const words = staging.getMappedRange().slice(0);
+      return s.packed ? fromPackedHalves(words, s.size) : fromGpuWords(words, s.size, s.dtype);
     } catch (error) {
       if (error instanceof TensorError) throw error;
       throw new TensorError(`webgpu read of ${s.size} ${s.dtype} elements failed: ${this.failure ?? (error as Error).message}`);
@@ -183,23 +216,27 @@ export class WebGpuBackend implements Backend {
   fill(size: number, dtype: DType, value: number): Storage {
     this.check('fill');
     const out = this.alloc(size, dtype);
-    if (size > 0) this.run(fillKernel(), [size, fillWord(value, dtype)], [out.buffer], this.grid1d(size));
+    if (size === 0) return out;
+    if (out.packed) this.run(fillKernel(), [Math.ceil(size / 2), fillHalfPairWord(value)], [out.buffer], this.grid1d(Math.ceil(size / 2)));
+    else this.run(fillKernel(), [size, fillWord(value, dtype)], [out.buffer], this.grid1d(size));
     return out;
   }
 
   cast(x: Storage, to: DType): Storage {
     this.check('cast');
-    const s = gpu(x, 'cast');
+    const s = gpu(x, 'cast', true);
     const out = this.alloc(s.size, to, to === s.dtype ? s.hostIndex : null);
     if (s.size === 0) return out;
-    if (s.dtype === to) this.recorder.copyEncoder().copyBufferToBuffer(s.buffer, 0, out.buffer, 0, s.size * 4);
+    if (s.dtype === to && s.packed === out.packed) this.recorder.copyEncoder().copyBufferToBuffer(s.buffer, 0, out.buffer, 0, s.packed ? packedHalfBytes(s.size) : s.size * 4);
+    else if (s.packed) this.run(unpackHalvesKernel(to), [s.size], [s.buffer, out.buffer], this.grid1d(s.size));
+    else if (out.packed) this.run(packHalvesKernel(s.dtype), [s.size], [s.buffer, out.buffer], this.grid1d(Math.ceil(s.size / 2)));
     else this.run(castKernel(s.dtype, to), [s.size], [s.buffer, out.buffer], this.grid1d(s.size));
     return out;
   }
 
   unary(op: UnaryOp, x: Storage): Storage {
     this.check(op);
-    const s = gpu(x, op);
+    const s = this.words(x, op);
     const out = this.alloc(s.size, 'f32');
     if (s.size > 0) this.run(unaryKernel(op), [s.size], [s.buffer, out.buffer], this.grid1d(s.size));
     return out;
@@ -207,8 +244,8 @@ export class WebGpuBackend implements Backend {
 
   binary(op: BinaryOp, a: Storage, aStrides: readonly number[], b: Storage, bStrides: readonly number[], outShape: readonly number[]): Storage {
     this.check(op);
-    const sa = gpu(a, op);
-    const sb = gpu(b, op);
+    const sa = this.words(a, op);
+    const sb = this.words(b, op);
     const n = sizeOf(outShape);
     const comparison = op === 'eq' || op === 'ne' || op === 'lt' || op === 'le' || op === 'gt' || op === 'ge';
     const out = this.alloc(n, comparison ? 'u8' : 'f32');
@@ -222,9 +259,9 @@ export class WebGpuBackend implements Backend {
 
   where(cond: Storage, cStrides: readonly number[], a: Storage, aStrides: readonly number[], b: Storage, bStrides: readonly number[], outShape: readonly number[]): Storage {
     this.check('where');
-    const sc = gpu(cond, 'where');
-    const sa = gpu(a, 'where');
-    const sb = gpu(b, 'where');
+    const sc = this.words(cond, 'where');
+    const sa = this.words(a, 'where');
+    const sb = this.words(b, 'where');
     const n = sizeOf(outShape);
     const out = this.alloc(n, 'f32');
     if (n === 0) return out;
@@ -237,7 +274,7 @@ export class WebGpuBackend implements Backend {
 
   reduce(op: ReduceOp, x: Storage, outer: number, inner: number): Storage {
     this.check(op);
-    const s = gpu(x, op);
+    const s = this.words(x, op);
     const out = this.alloc(outer, op === 'argmax' || op === 'argmin' ? 'i32' : 'f32');
     if (outer === 0) return out;
     if (inner <= ROW_PER_THREAD_MAX_INNER) this.run(reduceRowsKernel(op), [outer, inner], [s.buffer, out.buffer], this.grid1d(outer));
@@ -255,13 +292,14 @@ export class WebGpuBackend implements Backend {
    */
   matmulFused(a: Storage, b: Storage, p: MatmulParams, epilogue: MatmulEpilogue): Storage {
     this.check('matmul');
-    const bias = epilogue.bias ? gpu(epilogue.bias, 'matmul bias') : null;
+    const bias = epilogue.bias ? this.words(epilogue.bias, 'matmul bias') : null;
     if (bias && bias.size !== p.n) throw new TensorError(`webgpu matmul: bias has ${bias.size} elements, expected n = ${p.n}`);
     const activation = epilogue.activation ?? null;
     const into = epilogue.into ? gpu(epilogue.into, 'matmul into') : null;
     if (into && into.size !== p.batch * p.m * p.n) throw new TensorError(`webgpu matmul: accumulation target has ${into.size} elements, expected ${p.batch * p.m * p.n}`);
-    const sa = gpu(a, 'matmul');
-    const sb = gpu(b, 'matmul');
+    // Packed f16 operands are read as halves by the kernel (no widened copy).
+    const sa = gpu(a, 'matmul', true);
+    const sb = gpu(b, 'matmul', true);
     const out = into ?? this.alloc(p.batch * p.m * p.n, 'f32');
     if (p.batch * p.m * p.n === 0) return out;
     if (p.k === 0 && !bias && !activation && !into) {
@@ -271,21 +309,24 @@ export class WebGpuBackend implements Backend {
     // vec4 loads need the contiguous axis and the batch stride of the operand to be multiples of 4.
     const vecA = (p.transA ? p.m : p.k) % 4 === 0 && p.aBatchStride % 4 === 0;
     const vecB = (p.transB ? p.k : p.n) % 4 === 0 && p.bBatchStride % 4 === 0;
-    const largeTiles = Math.ceil(p.m / 64) * Math.ceil(p.n / 64) * p.batch;
-    const shape = this.opts.matmulShape ?? (largeTiles < 64 ? MATMUL_SMALL : MATMUL_LARGE);
-    const tile = matmulTile(shape);
-    const fit = vecA && vecB && p.m % tile === 0 && p.n % tile === 0 && p.k % shape.tileK === 0;
-    const config: MatmulConfig = { transA: p.transA, transB: p.transB, ...shape, vecA, vecB, fit, bias: bias !== null, activation, accumulate: into !== null };
+    const shape = this.opts.matmulShape ?? MATMUL_BLOCK;
+    const cols = matmulBlockCols(shape);
+    const fit = vecA && vecB && p.m % shape.rows === 0 && p.n % cols === 0 && p.k % 4 === 0;
+    const config: MatmulConfig = { transA: p.transA, transB: p.transB, ...shape, vecA, vecB, fit, formA: sa.packed ? 'f16' : 'f32', formB: sb.packed ? 'f16' : 'f32', bias: bias !== null, activation, accumulate: into !== null };
     const alpha = new Uint32Array(new Float32Array([epilogue.alpha ?? 1]).buffer)[0];
-    const gx = Math.ceil(p.n / tile);
-    const gy = Math.ceil(p.m / tile);
-    if (gx > this.maxPerDim || gy > this.maxPerDim) throw new TensorError(`webgpu matmul: output ${p.m} x ${p.n} exceeds ${this.maxPerDim} tiles of ${tile} per side`);
+    const gx = Math.ceil(p.n / cols);
+    const rowBlocks = Math.ceil(p.m / shape.rows);
+    if (gx > this.maxPerDim) throw new TensorError(`webgpu matmul: n = ${p.n} needs ${gx} workgroups of ${cols} columns, over the limit of ${this.maxPerDim}`);
     const kernel = matmulKernel(config);
+    const buffers = [sa.buffer, sb.buffer, out.buffer];
+    if (bias) buffers.push(bias.buffer);
+    // Batches and row blocks beyond the per-dimension workgroup limit go to further dispatches.
     for (let base = 0; base < p.batch; base += this.maxPerDim) {
       const count = Math.min(this.maxPerDim, p.batch - base);
-      const buffers = [sa.buffer, sb.buffer, out.buffer];
-      if (bias) buffers.push(bias.buffer);
-      this.run(kernel, [p.m, p.n, p.k, p.aBatchStride, p.bBatchStride, base, alpha], buffers, [gx, gy, count]);
+      for (let rowBase = 0; rowBase < rowBlocks; rowBase += this.maxPerDim) {
+        const gy = Math.min(this.maxPerDim, rowBlocks - rowBase);
+        this.run(kernel, [p.m, p.n, p.k, p.aBatchStride, p.bBatchStride, base, alpha, rowBase], buffers, [gx, gy, count]);
+      }
     }
     return out;
   }
@@ -306,27 +347,33 @@ export class WebGpuBackend implements Backend {
 
   copy(src: Storage, srcView: StridedView, dst: Storage, dstView: StridedView, shape: readonly number[]): void {
     this.check('copy');
-    let s = gpu(src, 'copy');
-    const d = gpu(dst, 'copy');
+    let s = gpu(src, 'copy', true);
+    const d = gpu(dst, 'copy', true);
     const n = sizeOf(shape);
     if (n === 0) return;
+    // Both sides are the same dtype, so packed meets packed; the word form of a temp may meet either.
+    if (s.packed !== d.packed) s = d.packed ? gpu(this.cast(s, s.dtype), 'copy', true) : this.words(s, 'copy');
     const aliased = s.buffer === d.buffer;
-    if (aliased) s = gpu(this.cast(s, s.dtype), 'copy');
+    if (aliased) s = gpu(this.cast(s, s.dtype), 'copy', true);
     const layout = collapseLayout(shape, [srcView.strides, dstView.strides]);
     const rank = layout.shape.length;
-    if (rank <= 1 && (rank === 0 || (layout.strides[0][0] === 1 && layout.strides[1][0] === 1))) {
+    const contiguous = rank <= 1 && (rank === 0 || (layout.strides[0][0] === 1 && layout.strides[1][0] === 1));
+    if (contiguous && !d.packed) {
       this.recorder.copyEncoder().copyBufferToBuffer(s.buffer, srcView.offset * 4, d.buffer, dstView.offset * 4, n * 4);
+    } else if (contiguous && srcView.offset % 2 === 0 && dstView.offset % 2 === 0 && (n % 2 === 0 || dstView.offset + n === d.size)) {
+      // Whole words of halves (an odd tail only where it ends the destination, whose pad half is unused).
+      this.recorder.copyEncoder().copyBufferToBuffer(s.buffer, srcView.offset * 2, d.buffer, dstView.offset * 2, packedHalfBytes(n));
     } else {
       this.checkRank('copy', rank, 2);
       const params = stridedParams(n, layout.shape, layout.strides, [srcView.offset, dstView.offset]);
-      this.run(copyKernel(rank), params, [s.buffer, d.buffer], this.grid1d(n));
+      this.run(d.packed ? copyHalvesKernel(rank) : copyKernel(rank), params, [s.buffer, d.buffer], this.grid1d(n));
     }
     if (aliased) this.free(s);
   }
 
   indexedSum(src: Storage, map: IndexMap, batch: number, srcBatchStride: number): Storage {
     this.check('indexedSum');
-    const s = gpu(src, 'indexedSum');
+    const s = this.words(src, 'indexedSum');
     const n = batch * map.rows;
     const out = this.alloc(n, 'f32');
     if (n === 0) return out;
@@ -393,7 +440,7 @@ export class WebGpuBackend implements Backend {
 
   gather(src: Storage, index: Storage, outer: number, axisLen: number, inner: number): Storage {
     this.check('gather');
-    const s = gpu(src, 'gather');
+    const s = this.words(src, 'gather');
     const idx = gpu(index, 'gather');
     if (idx.dtype !== 'i32') throw new TensorError(`webgpu gather: index must be i32, got ${idx.dtype}`);
     if (idx.hostIndex) {

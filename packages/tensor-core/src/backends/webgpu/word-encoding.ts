@@ -61,3 +61,27 @@ export function fillWord(value: number, dtype: DType): number {
   }
   return u[0];
 }
+
+/** f16 bits -> the bytes of a packed-half buffer: two halves per word, padded to a whole word. */
+export function toPackedHalves(bits: Uint16Array): Uint16Array {
+  if (bits.length % 2 === 0) return bits;
+  const padded = new Uint16Array(bits.length + 1);
+  padded.set(bits);
+  return padded;
+}
+
+/** A packed-half buffer read back -> `size` f16 bit patterns. */
+export function fromPackedHalves(words: ArrayBuffer, size: number): Uint16Array {
+  return new Uint16Array(words, 0, size).slice();
+}
+
+/** The word that fills a packed-half buffer with `value` (rounded like `fillWord` for f16) in both halves. */
+export function fillHalfPairWord(value: number): number {
+  const h = f32ToF16Bits(Math.fround(value));
+  return (h | (h << 16)) >>> 0;
+}
+
+/** Bytes of a packed-half buffer for `size` elements (whole words, at least one). */
+export function packedHalfBytes(size: number): number {
+  return Math.max(1, Math.ceil(size / 2)) * 4;
+}

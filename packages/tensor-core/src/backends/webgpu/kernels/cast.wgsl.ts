@@ -42,7 +42,8 @@ fn f16_to_f32_bits(h: u32) -> u32 {
   let ex = (h >> 10u) & 0x1fu;
   let mant = h & 0x3ffu;
   if (ex == 0u) { return sign | bitcast<u32>(f32(mant) * 5.9604644775390625e-8); }
-  if (ex == 0x1fu) { return sign | 0x7f800000u | (mant << 13u); }
+  // NaN becomes the canonical quiet NaN, as dtype.ts decodes it.
+  if (ex == 0x1fu) { return select(sign | 0x7f800000u, 0x7fc00000u, mant != 0u); }
   return sign | ((ex + 112u) << 23u) | (mant << 13u);
 }
 fn round_f16(x: u32) -> u32 { return f16_to_f32_bits(f16_bits(x)); }
@@ -107,6 +108,49 @@ ${WGSL_MAIN_1D} {
   if (i >= pu(0u)) { return; }
   let w = src[i];
   dst[i] = ${convertExpr(from, to)};
+}
+`,
+  };
+}
+
+/**
+ * Packed halves (two f16 per word) -> words of dtype `to` (`f16` gives the one-f32-word form).
+ * The half is widened on its bits, so subnormal halves stay exact. Params: [n].
+ */
+export function unpackHalvesKernel(to: DType): KernelSource {
+  return {
+    key: `cast:f16packed:${to}`,
+    wgsl: () => `${WGSL_PRELUDE}${WGSL_ROUNDING}
+@group(0) @binding(1) var<storage, read> src: array<u32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<u32>;
+${WGSL_MAIN_1D} {
+  let i = flat_index(gid, nwg);
+  if (i >= pu(0u)) { return; }
+  let w = f16_to_f32_bits((src[i >> 1u] >> ((i & 1u) * 16u)) & 0xffffu);
+  dst[i] = ${convertExpr('f16', to)};
+}
+`,
+  };
+}
+
+/**
+ * Words of dtype `from` -> packed halves, rounded on bit patterns like dtype.ts; one thread per
+ * output word, so no two threads share a word. Params: [n elements].
+ */
+export function packHalvesKernel(from: DType): KernelSource {
+  return {
+    key: `cast:${from}:f16packed`,
+    wgsl: () => `${WGSL_PRELUDE}${WGSL_ROUNDING}
+@group(0) @binding(1) var<storage, read> src: array<u32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<u32>;
+fn half_of(w: u32) -> u32 { return f16_bits(${sourceFloatBits(from)}); }
+${WGSL_MAIN_1D} {
+  let j = flat_index(gid, nwg);
+  let n = pu(0u);
+  if (2u * j >= n) { return; }
+  var hi = 0u;
+  if (2u * j + 1u < n) { hi = half_of(src[2u * j + 1u]); }
+  dst[j] = half_of(src[2u * j]) | (hi << 16u);
 }
 `,
   };

@@ -4,111 +4,184 @@ import { UNARY_EXPR } from './unary.wgsl.js';
 import { WGSL_MATH } from './wgsl-math.js';
 import { WGSL_PRELUDE } from './wgsl-prelude.js';
 
-/** Shape of the register-tiled matmul: threads per side, K depth per stage, vec4 global loads. */
+/** Storage form of a matmul operand: 32-bit floats, or IEEE halves packed two per word (shader-f16). */
+export type MatmulOperandForm = 'f32' | 'f16';
+
+/** Shape of the register-blocked matmul: rows per workgroup, column groups per thread, threads. */
 export interface MatmulConfig {
   readonly transA: boolean;
   readonly transB: boolean;
-  /** Threads per side of the (square) workgroup; each computes 4 x 4 outputs, so the tile is 4 * wg. */
-  readonly wg: number;
-  /** K depth staged in workgroup memory per step. */
-  readonly tileK: number;
+  /** Output rows per workgroup (4 or 8), shared by all of its threads. */
+  readonly rows: number;
+  /** vec4 column groups per thread (the thread's block is rows x 4 * groups). */
+  readonly groups: number;
+  /** Threads per workgroup, side by side along the columns. */
+  readonly threads: number;
   /** Load A as vec4 along its contiguous axis (needs that axis and A's batch stride divisible by 4). */
   readonly vecA: boolean;
   /** Load B as vec4 along its contiguous axis (same condition). */
   readonly vecB: boolean;
-  /** M, N are multiples of the tile and K of tileK: no bounds checks at all. */
+  /** M, N are multiples of the block and K of 4: no clamps, no K tail. */
   readonly fit: boolean;
+  /** Operand storage: f16 operands are packed halves, read as vec4<f16> / pairs and widened to f32. */
+  readonly formA?: MatmulOperandForm;
+  readonly formB?: MatmulOperandForm;
   /** Epilogue: add a bias over columns (binding 4), then apply an activation, before the store. */
   readonly bias?: boolean;
   readonly activation?: UnaryOp | null;
-  /** C = epilogue(alpha * A B + C_old): accumulate into the existing output (alpha is param 6). */
+  /** C = epilogue(alpha * A B + C_old): accumulate into the existing output (alpha, param 6, always scales A B). */
   readonly accumulate?: boolean;
 }
 
-/** Output rows / columns per workgroup for a config. */
-export function matmulTile(c: Pick<MatmulConfig, 'wg'>): number {
-  return c.wg * 4;
+/** Output columns covered by one workgroup. */
+export function matmulBlockCols(c: Pick<MatmulConfig, 'groups' | 'threads'>): number {
+  return 4 * c.groups * c.threads;
+}
+
+/** WGSL binding and element loader for one operand in its storage form. */
+function operandBinding(name: 'A' | 'B', binding: number, vec: boolean, form: MatmulOperandForm): string {
+  if (form === 'f16') {
+    // Halves packed two per u32 word; vec2<u32> = 4 halves when vec4 loads are allowed.
+    return `@group(0) @binding(${binding}) var<storage, read> ${name}h: array<${vec ? 'vec2<u32>' : 'u32'}>;
+fn load${name}(i: u32) -> f32 { let w = ${vec ? `${name}h[i >> 2u][(i >> 1u) & 1u]` : `${name}h[i >> 1u]`}; return f32(bitcast<vec2<f16>>(w)[i & 1u]); }
+${vec ? `fn load${name}4(i4: u32) -> vec4<f32> { let w = ${name}h[i4]; return vec4<f32>(vec4<f16>(bitcast<vec2<f16>>(w.x), bitcast<vec2<f16>>(w.y))); }` : ''}`;
+  }
+  return `@group(0) @binding(${binding}) var<storage, read> ${name}: array<${vec ? 'vec4<f32>' : 'f32'}>;
+fn load${name}(i: u32) -> f32 { return ${vec ? `${name}[i >> 2u][i & 3u]` : `${name}[i]`}; }
+${vec ? `fn load${name}4(i4: u32) -> vec4<f32> { return ${name}[i4]; }` : ''}`;
 }
 
 /**
- * Loads of one operand tile into workgroup memory laid out k-major as vec4 groups of 4 rows (A)
- * or 4 columns (B): `tile` holds (k, i) at [k * tile / 4 + i / 4][i % 4]. `contiguousK` says the
- * operand's K axis is contiguous in memory (A not transposed, B transposed).
- */
-function tileLoad(name: 'A' | 'B', contiguousK: boolean, vec: boolean, fit: boolean, T: number, TK: number, threads: number, extent: string, other: string): string {
-  const guard = (cond: string) => (fit ? 'true' : cond);
-  const shared = `${name}s`;
-  const origin = name === 'A' ? 'row0' : 'col0';
-  const base = `${name.toLowerCase()}Base`;
-  const src = vec ? `${name}4` : name;
-  if (!vec) {
-    const count = (T * TK) / threads;
-    // Consecutive threads walk the contiguous axis so global reads coalesce.
-    const split = contiguousK
-      ? `let i = e / ${TK}u; let kk = e % ${TK}u;`
-      : `let i = e % ${T}u; let kk = e / ${T}u;`;
-    const addr = contiguousK ? `(${origin} + i) * K + k0 + kk` : `(k0 + kk) * ${other} + ${origin} + i`;
-    return `for (var l = 0u; l < ${count}u; l = l + 1u) {
-      let e = tid + l * ${threads}u;
-      ${split}
-      var v = 0.0;
-      if (${guard(`${origin} + i < ${extent} && k0 + kk < K`)}) { v = ${src}[${base} + ${addr}]; }
-      ${shared}[kk * ${T / 4}u + i / 4u][i % 4u] = v;
-    }`;
-  }
-  const count = (T * TK) / (4 * threads);
-  if (contiguousK) {
-    // 4 consecutive k of one row / column: scatter into 4 k-slices.
-    return `for (var l = 0u; l < ${count}u; l = l + 1u) {
-      let e = tid + l * ${threads}u;
-      let i = e / ${TK / 4}u; let kk = (e % ${TK / 4}u) * 4u;
-      var v = vec4<f32>(0.0);
-      if (${guard(`${origin} + i < ${extent} && k0 + kk < K`)}) { v = ${src}[(${base} + (${origin} + i) * K + k0 + kk) / 4u]; }
-      ${shared}[kk * ${T / 4}u + i / 4u][i % 4u] = v.x;
-      ${shared}[(kk + 1u) * ${T / 4}u + i / 4u][i % 4u] = v.y;
-      ${shared}[(kk + 2u) * ${T / 4}u + i / 4u][i % 4u] = v.z;
-      ${shared}[(kk + 3u) * ${T / 4}u + i / 4u][i % 4u] = v.w;
-    }`;
-  }
-  // 4 consecutive rows / columns at one k: one vec4 store.
-  return `for (var l = 0u; l < ${count}u; l = l + 1u) {
-      let e = tid + l * ${threads}u;
-      let i4 = e % ${T / 4}u; let kk = e / ${T / 4}u;
-      var v = vec4<f32>(0.0);
-      if (${guard(`${origin} + i4 * 4u < ${extent} && k0 + kk < K`)}) { v = ${src}[(${base} + (k0 + kk) * ${other} + ${origin} + i4 * 4u) / 4u]; }
-      ${shared}[kk * ${T / 4}u + i4] = v;
-    }`;
-}
-
-/**
- * Register-tiled batched matmul: a wg x wg workgroup computes a 4wg x 4wg output tile, each thread
- * a 4 x 4 block in four vec4 accumulators; K slices of A and B are staged in workgroup memory as
- * vec4 groups so the inner loop does two vec4 loads per 16 multiply-adds. Transposes and vec4
- * global loads are baked into the key, and so is an optional epilogue (bias over columns, then an
- * activation) applied before the store. Params: [M, N, K, aBatchStride, bBatchStride, batchBase].
+ * Register-blocked batched matmul without workgroup memory or barriers, shaped for CPU-backed
+ * adapters (lavapipe runs a workgroup's invocations side by side in SIMD lanes on one core): a
+ * workgroup owns `rows` output rows (so the A reads are the same address in every lane) and its
+ * threads own interleaved vec4 column groups; each K step of 4 loads whole vec4s of A and B along
+ * their contiguous axes and does rows x groups x 4 vec4 multiply-adds. Ragged M / N clamp their
+ * load indices (those results are never stored) and a ragged K ends in one guarded step.
+ * Params: [M, N, K, aBatchStride, bBatchStride, batchBase, alpha, rowBase].
  */
 export function matmulKernel(c: MatmulConfig): KernelSource {
-  const T = matmulTile(c);
-  const TK = c.tileK;
-  const threads = c.wg * c.wg;
-  return {
-    key: `matmul:wg${c.wg}:k${TK}:${c.transA ? 'T' : 'N'}${c.transB ? 'T' : 'N'}:${c.vecA ? 'v' : 's'}${c.vecB ? 'v' : 's'}${c.fit ? ':fit' : ''}${c.bias ? ':bias' : ''}${c.activation ? `:${c.activation}` : ''}${c.accumulate ? ':acc' : ''}`,
-    wgsl: () => `${WGSL_PRELUDE}${c.activation ? WGSL_MATH : ''}
+  const R = c.rows;
+  const G = c.groups;
+  const W = c.threads;
+  const formA = c.formA ?? 'f32';
+  const formB = c.formB ?? 'f32';
+  const key = `matmul:r${R}g${G}t${W}:${c.transA ? 'T' : 'N'}${c.transB ? 'T' : 'N'}:${c.vecA ? 'v' : 's'}${c.vecB ? 'v' : 's'}${formA === 'f16' ? ':ah' : ''}${formB === 'f16' ? ':bh' : ''}${c.fit ? ':fit' : ''}${c.bias ? ':bias' : ''}${c.activation ? `:${c.activation}` : ''}${c.accumulate ? ':acc' : ''}`;
+  return { key, wgsl: () => matmulWgsl(c, R, G, W, formA, formB) };
+}
+
+function matmulWgsl(c: MatmulConfig, R: number, G: number, W: number, formA: MatmulOperandForm, formB: MatmulOperandForm): string {
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const clampRow = (e: string) => (c.fit ? `(${e})` : `min(${e}, M - 1u)`);
+  const clampCol = (e: string) => (c.fit ? `(${e})` : `min(${e}, N - 1u)`);
+  // Per-thread constant offsets: A row (or row-group) bases and B column bases, clamped once.
+  const setup: string[] = [];
+  for (const r of range(R)) {
+    // Non-transposed A: row r starts at r * K. Transposed A: element (r, k) is at k * M + r; with
+    // vec4 loads only the starts of 4-row groups are needed, clamped to M - 4 (M % 4 == 0 there).
+    if (!c.transA) setup.push(`let ar${r} = aBase + ${clampRow(`row0 + ${r}u`)} * K;`);
+    else if (!c.vecA) setup.push(`let ar${r} = aBase + ${clampRow(`row0 + ${r}u`)};`);
+    else if (r % 4 === 0) setup.push(`let ar${r} = aBase + ${c.fit ? `row0 + ${r}u` : `min(row0 + ${r}u, M - 4u)`};`);
+  }
+  for (const g of range(G)) {
+    for (const j of range(4)) {
+      // Columns 4 * (cb + g * W) + j; a vec4 group along non-transposed B needs only its first column.
+      if (c.vecB && !c.transB && j > 0) continue;
+      const col = `(cb + ${g * W}u) * 4u + ${j}u`;
+      setup.push(`let bc${g}_${j} = bBase + ${c.transB ? `${clampCol(col)} * K` : !c.vecB ? clampCol(col) : c.fit ? col : `min(${col}, N - 4u)`};`);
+    }
+  }
+  /** A(r, k + q) and B(k + q, group g) as WGSL values for one K step; `guard` zeroes k + q >= K. */
+  const step = (guard: boolean): string => {
+    const out: string[] = [];
+    const kq = (q: number) => (guard ? `min(k + ${q}u, K - 1u)` : `(k + ${q}u)`);
+    const keep = (q: number) => `k + ${q}u < K`;
+    // A values: aval[r][q].
+    const aval: string[][] = range(R).map(() => []);
+    if (!c.transA) {
+      for (const r of range(R)) {
+        if (c.vecA && !guard) out.push(`let a${r} = loadA4((ar${r} + k) >> 2u);`);
+        else out.push(`let a${r} = vec4<f32>(${range(4).map((q) => `loadA(ar${r} + ${kq(q)})`).join(', ')});`);
+        if (guard) out.push(`let a${r}z = select(vec4<f32>(0.0), a${r}, vec4<bool>(${range(4).map(keep).join(', ')}));`);
+        for (const q of range(4)) aval[r][q] = `a${r}${guard ? 'z' : ''}[${q}]`;
+      }
+    } else {
+      // Transposed A: 4 consecutive rows at one k are contiguous.
+      for (const q of range(4)) {
+        for (let r4 = 0; r4 < R; r4 += 4) {
+          const name = `at${r4}_${q}`;
+          if (c.vecA) out.push(`let ${name} = loadA4((${kq(q)} * M + ar${r4}) >> 2u);`);
+          else out.push(`let ${name} = vec4<f32>(${range(4).map((i) => `loadA(${kq(q)} * M + ar${r4 + i})`).join(', ')});`);
+          if (guard) out.push(`let ${name}z = select(vec4<f32>(0.0), ${name}, ${keep(q)});`);
+          for (const i of range(4)) aval[r4 + i][q] = `${name}${guard ? 'z' : ''}[${i}]`;
+        }
+      }
+    }
+    // B rows over a group's 4 columns: brow[g][q] (vec4 over j).
+    const brow: string[][] = range(G).map(() => []);
+    for (const g of range(G)) {
+      if (!c.transB) {
+        for (const q of range(4)) {
+          const name = `b${g}_${q}`;
+          if (c.vecB) out.push(`let ${name} = loadB4((${kq(q)} * N + bc${g}_0) >> 2u);`);
+          else out.push(`let ${name} = vec4<f32>(${range(4).map((j) => `loadB(${kq(q)} * N + bc${g}_${j})`).join(', ')});`);
+          brow[g][q] = guard ? `select(vec4<f32>(0.0), ${name}, ${keep(q)})` : name;
+        }
+      } else {
+        // Transposed B: 4 consecutive k of one column are contiguous; regroup per k (free in SIMD-lane form).
+        for (const j of range(4)) {
+          const name = `bt${g}_${j}`;
+          if (c.vecB && !guard) out.push(`let ${name} = loadB4((bc${g}_${j} + k) >> 2u);`);
+          else out.push(`let ${name} = vec4<f32>(${range(4).map((q) => `loadB(bc${g}_${j} + ${kq(q)})`).join(', ')});`);
+        }
+        for (const q of range(4)) {
+          const v = `vec4<f32>(bt${g}_0[${q}], bt${g}_1[${q}], bt${g}_2[${q}], bt${g}_3[${q}])`;
+          brow[g][q] = guard ? `select(vec4<f32>(0.0), ${v}, ${keep(q)})` : v;
+        }
+      }
+      if (c.transB || guard) {
+        for (const q of range(4)) {
+          out.push(`let br${g}_${q} = ${brow[g][q]};`);
+          brow[g][q] = `br${g}_${q}`;
+        }
+      }
+    }
+    for (const r of range(R)) {
+      for (const g of range(G)) {
+        out.push(`acc${r}_${g} = ${range(4).reduce((s, q) => `fma(vec4<f32>(${aval[r][q]}), ${brow[g][q]}, ${s})`, `acc${r}_${g}`)};`);
+      }
+    }
+    return out.join('\n    ');
+  };
+
+  const accs = range(R).flatMap((r) => range(G).map((g) => `var acc${r}_${g} = vec4<f32>(0.0);`));
+  const stores: string[] = [];
+  const vecOut = c.fit;
+  for (const r of range(R)) {
+    for (const g of range(G)) {
+      const col = `(cb + ${g * W}u) * 4u`;
+      const at = `cBase + (row0 + ${r}u) * N + ${col}`;
+      if (vecOut) {
+        stores.push(`{ let at = (${at}) >> 2u; C[at] = epilogue4(acc${r}_${g}, ${c.accumulate ? 'C[at]' : 'vec4<f32>(0.0)'}, ${col}); }`);
+      } else {
+        stores.push(`if (row0 + ${r}u < M) { for (var j = 0u; j < 4u; j = j + 1u) { let col = ${col} + j; if (col < N) { let at = ${at} + j; C[at] = epilogue(acc${r}_${g}[j], ${c.accumulate ? 'C[at]' : '0.0'}, col); } } }`);
+      }
+    }
+  }
+  return `${formA === 'f16' || formB === 'f16' ? 'enable f16;\n' : ''}${WGSL_PRELUDE}${c.activation ? WGSL_MATH : ''}
 ${c.bias ? '@group(0) @binding(4) var<storage, read> BIAS: array<f32>;' : ''}
 fn epilogue(v: f32, old: f32, col: u32) -> f32 {
-  var x = ${c.accumulate ? 'pf(6u) * v + old' : 'v'}${c.bias ? ' + BIAS[col]' : ''};
+  var x = pf(6u) * v${c.accumulate ? ' + old' : ''}${c.bias ? ' + BIAS[col]' : ''};
   ${c.activation ? `x = ${UNARY_EXPR[c.activation]};` : ''}
   return x;
 }
 fn epilogue4(v: vec4<f32>, old: vec4<f32>, col: u32) -> vec4<f32> {
   return vec4<f32>(epilogue(v.x, old.x, col), epilogue(v.y, old.y, col + 1u), epilogue(v.z, old.z, col + 2u), epilogue(v.w, old.w, col + 3u));
 }
-@group(0) @binding(1) var<storage, read> ${c.vecA ? 'A4: array<vec4<f32>>' : 'A: array<f32>'};
-@group(0) @binding(2) var<storage, read> ${c.vecB ? 'B4: array<vec4<f32>>' : 'B: array<f32>'};
-@group(0) @binding(3) var<storage, read_write> C: array<${c.fit ? 'vec4<f32>' : 'f32'}>;
-var<workgroup> As: array<vec4<f32>, ${(T * TK) / 4}>;
-var<workgroup> Bs: array<vec4<f32>, ${(T * TK) / 4}>;
-@compute @workgroup_size(${c.wg}, ${c.wg})
+${operandBinding('A', 1, c.vecA, formA)}
+${operandBinding('B', 2, c.vecB, formB)}
+@group(0) @binding(3) var<storage, read_write> C: array<${vecOut ? 'vec4<f32>' : 'f32'}>;
+@compute @workgroup_size(${W})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let M = pu(0u);
   let N = pu(1u);
@@ -116,45 +189,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let batch = wid.z + pu(5u);
   let aBase = batch * pu(3u);
   let bBase = batch * pu(4u);
-  let row0 = wid.y * ${T}u;
-  let col0 = wid.x * ${T}u;
-  let tid = lid.y * ${c.wg}u + lid.x;
-  var c0 = vec4<f32>(0.0);
-  var c1 = vec4<f32>(0.0);
-  var c2 = vec4<f32>(0.0);
-  var c3 = vec4<f32>(0.0);
-  for (var k0 = 0u; k0 < K; k0 = k0 + ${TK}u) {
-    ${tileLoad('A', !c.transA, c.vecA, c.fit, T, TK, threads, 'M', 'M')}
-    ${tileLoad('B', c.transB, c.vecB, c.fit, T, TK, threads, 'N', 'N')}
-    workgroupBarrier();
-    for (var kk = 0u; kk < ${TK}u; kk = kk + 1u) {
-      let a = As[kk * ${T / 4}u + lid.y];
-      let b = Bs[kk * ${T / 4}u + lid.x];
-      c0 = c0 + a.x * b;
-      c1 = c1 + a.y * b;
-      c2 = c2 + a.z * b;
-      c3 = c3 + a.w * b;
-    }
-    workgroupBarrier();
-  }
-  let r = row0 + lid.y * 4u;
-  let c = col0 + lid.x * 4u;
   let cBase = batch * M * N;
-  ${c.fit ? `C[(cBase + r * N + c) / 4u] = epilogue4(c0, ${c.accumulate ? `C[(cBase + r * N + c) / 4u]` : 'vec4<f32>(0.0)'}, c);
-  C[(cBase + (r + 1u) * N + c) / 4u] = epilogue4(c1, ${c.accumulate ? `C[(cBase + (r + 1u) * N + c) / 4u]` : 'vec4<f32>(0.0)'}, c);
-  C[(cBase + (r + 2u) * N + c) / 4u] = epilogue4(c2, ${c.accumulate ? `C[(cBase + (r + 2u) * N + c) / 4u]` : 'vec4<f32>(0.0)'}, c);
-  C[(cBase + (r + 3u) * N + c) / 4u] = epilogue4(c3, ${c.accumulate ? `C[(cBase + (r + 3u) * N + c) / 4u]` : 'vec4<f32>(0.0)'}, c);` : `let rows = array<vec4<f32>, 4>(c0, c1, c2, c3);
-  for (var i = 0u; i < 4u; i = i + 1u) {
-    if (r + i < M) {
-      for (var j = 0u; j < 4u; j = j + 1u) {
-        if (c + j < N) {
-          let at = cBase + (r + i) * N + c + j;
-          C[at] = epilogue(rows[i][j], ${c.accumulate ? 'C[at]' : '0.0'}, c + j);
-        }
-      }
-    }
+  let row0 = (wid.y + pu(7u)) * ${R}u;
+  let cb = wid.x * ${G * W}u + lid.x;
+  ${setup.join('\n  ')}
+  ${accs.join('\n  ')}
+  let K4 = K & ~3u;
+  for (var k = 0u; k < K4; k = k + 4u) {
+    ${step(false)}
+  }
+  ${c.fit ? '' : `if (K4 < K) {
+    let k = K4;
+    ${step(true)}
   }`}
+  ${stores.join('\n  ')}
 }
-`,
-  };
+`;
 }
