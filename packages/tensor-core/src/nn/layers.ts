@@ -1,5 +1,5 @@
 import { ones, randn, zeros } from '../ops/creation.js';
-import { linear } from '../ops/linalg/matmul.js';
+import { linear } from '../ops/linalg/linear.js';
 import { conv2d, type Conv2dOptions } from '../ops/nn/conv2d.js';
 import { embedding } from '../ops/nn/gather.js';
 import { groupNorm, layerNorm, rmsNorm } from '../ops/nn/norms.js';

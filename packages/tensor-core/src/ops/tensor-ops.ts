@@ -5,7 +5,8 @@ export { add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge } fro
 export { neg, abs, exp, log, sqrt, rsqrt, tanh, sigmoid, silu, relu, gelu, square, sin, cos, reciprocal, erf, sign } from './elementwise/unary.js';
 export { where, clamp } from './elementwise/where.js';
 export { sum, mean, max, min, variance, argmax, argmin } from './reduce/reduce.js';
-export { matmul, linear } from './linalg/matmul.js';
+export { matmul } from './linalg/matmul.js';
+export { linear } from './linalg/linear.js';
 export { reshape, flatten, squeeze, unsqueeze, detach } from './layout/reshape.js';
 export { permute, transpose } from './layout/permute.js';
 export { slice, narrow, pad, embed } from './layout/slice.js';

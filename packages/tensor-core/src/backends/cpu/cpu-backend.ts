@@ -1,4 +1,4 @@
-import type { Backend, BinaryOp, IndexMap, MatmulParams, ReduceOp, Storage, StridedView, UnaryOp } from '../../device/backend.js';
+import type { Backend, BinaryOp, IndexMap, MatmulEpilogue, MatmulParams, ReduceOp, Storage, StridedView, UnaryOp } from '../../device/backend.js';
 import { allocStorageArray, decodeToF32, encodeFromF32, type DType, type StorageArray } from '../../dtype.js';
 
 export { CpuStorage };
@@ -8,6 +8,7 @@ import { binaryRun, compareRun, unaryLoop } from './cpu-loops.js';
 import { matmulJs } from './cpu-matmul.js';
 import { CpuStorage } from './cpu-storage.js';
 import { F32Pool } from './f32-pool.js';
+import { applyEpilogue } from './cpu-epilogue.js';
 import { normalizeRowsJs, reduceMiddleJs, softmaxRowsJs } from './cpu-rows.js';
 import { wasmAttention, wasmAttentionBackward } from './cpu-attention.js';
 import { wasmConv2d, wasmConv2dInputGrad, wasmConv2dWeightGrad } from './cpu-conv.js';
@@ -186,6 +187,21 @@ export class CpuBackend implements Backend {
     if (this.wasm && p.m * p.n * p.k >= WASM_MIN_MACS) this.wasm.matmul(f32(a), f32(b), out, p);
     else matmulJs(f32(a), f32(b), out, p);
     return new CpuStorage(out, 'f32');
+  }
+
+  matmulFused(a: Storage, b: Storage, p: MatmulParams, epilogue: MatmulEpilogue): Storage {
+    const rows = p.batch * p.m;
+    const into = epilogue.into ? f32(epilogue.into) : null;
+    if (into && into.length !== rows * p.n) throw new TensorError(`cpu matmul: accumulation target has ${into.length} elements, expected ${rows * p.n}`);
+    const bias = epilogue.bias ? f32(epilogue.bias) : null;
+    if (bias && bias.length !== p.n) throw new TensorError(`cpu matmul: bias has ${bias.length} elements, expected n = ${p.n}`);
+    const out = this.matmul(a, b, p);
+    const ab = f32(out);
+    applyEpilogue(ab, rows, p.n, epilogue.alpha ?? 1, into, bias, epilogue.activation ?? null);
+    if (!into) return out;
+    into.set(ab);
+    this.free(out);
+    return epilogue.into!;
   }
 
   copy(src: Storage, srcView: StridedView, dst: Storage, dstView: StridedView, shape: readonly number[]): void {

@@ -67,15 +67,3 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   if (B.t !== b2) B.t.dispose();
   return out;
 }
-
-/** y = x W^T + b, with W as [out, in] (PyTorch's Linear layout). */
-export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  if (weight.ndim !== 2 || x.shape[x.ndim - 1] !== weight.shape[1]) {
-    throw new TensorError(`linear: input [${x.shape}] does not fit weight [${weight.shape}] (expected last dim ${weight.shape[1]})`);
-  }
-  const lead = x.shape.slice(0, -1);
-  const x2 = reshape(x, [shapeSize(lead), weight.shape[1]]);
-  let y = matmul(x2, weight, { transB: true });
-  if (bias) y = y.add(bias);
-  return reshape(y, [...lead, weight.shape[0]]);
-}
