@@ -128,6 +128,11 @@ export interface Backend {
    */
   normalizeRows?(x: Storage, rows: number, cols: number, eps: number, center: boolean): { y: Storage; rstd: Storage };
   /**
+   * Optional gradients of normalizeRows followed by y = xhat * weight + bias (weight null: none):
+   * dx, and the column sums dWeight = sum(g * xhat), dBias = sum(g), from the saved xhat and rstd.
+   */
+  normalizeRowsBackward?(g: Storage, xhat: Storage, rstd: Storage, weight: Storage | null, rows: number, cols: number, center: boolean): { dx: Storage; dWeight: Storage; dBias: Storage };
+  /**
    * Optional: sum/max/min over the middle axis of an [outer, reduce, inner] view into [outer, inner],
    * so reducing leading axes (bias gradients) needs no transposing copy.
    */

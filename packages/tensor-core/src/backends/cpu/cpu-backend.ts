@@ -9,6 +9,7 @@ import { matmulJs } from './cpu-matmul.js';
 import { CpuStorage } from './cpu-storage.js';
 import { F32Pool } from './f32-pool.js';
 import { applyEpilogue } from './cpu-epilogue.js';
+import { normalizeRowsBackwardJs } from './cpu-norm-backward.js';
 import { normalizeRowsJs, reduceMiddleJs, softmaxRowsJs } from './cpu-rows.js';
 import { wasmAttention, wasmAttentionBackward } from './cpu-attention.js';
 import { wasmConv2d, wasmConv2dInputGrad, wasmConv2dWeightGrad } from './cpu-conv.js';
@@ -267,6 +268,12 @@ export class CpuBackend implements Backend {
     }
     const { y, rstd } = normalizeRowsJs(a, rows, cols, eps, center);
     return { y: new CpuStorage(y, 'f32'), rstd: new CpuStorage(rstd, 'f32') };
+  }
+
+  normalizeRowsBackward(g: Storage, xhat: Storage, rstd: Storage, weight: Storage | null, rows: number, cols: number, center: boolean): { dx: Storage; dWeight: Storage; dBias: Storage } {
+    const dx = this.pool.take(rows * cols);
+    const { dWeight, dBias } = normalizeRowsBackwardJs(f32(g), f32(xhat), f32(rstd), weight && f32(weight), rows, cols, center, dx);
+    return { dx: new CpuStorage(dx, 'f32'), dWeight: new CpuStorage(dWeight, 'f32'), dBias: new CpuStorage(dBias, 'f32') };
   }
 
   async sync(): Promise<void> {}
