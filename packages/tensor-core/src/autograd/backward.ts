@@ -4,6 +4,7 @@ import type { Tensor } from '../tensor.js';
 import { onesLike } from '../ops/creation.js';
 import { add } from '../ops/elementwise/binary.js';
 import { noGrad } from './grad-mode.js';
+import { accumulateEmbedded } from './embedded-gradients.js';
 
 function topoOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
@@ -72,13 +73,18 @@ export function backward(root: Tensor, grad?: Tensor): void {
           return;
         }
         const prev = grads.get(input);
-        grads.set(input, prev ? accumulate(prev, ig) : ig);
+        grads.set(input, prev ? accumulate(prev, ig, true) : ig);
       });
     }
   });
 }
 
-function accumulate(prev: Tensor, next: Tensor): Tensor {
+/** prev + next, disposing both; `intermediate` allows the in-place shortcut for slice gradients (never on a user-visible .grad). */
+function accumulate(prev: Tensor, next: Tensor, intermediate = false): Tensor {
+  if (intermediate && accumulateEmbedded(prev, next)) {
+    next.dispose();
+    return prev;
+  }
   const sum = add(prev, next);
   prev.dispose();
   if (next !== prev) next.dispose();

@@ -15,3 +15,8 @@ export function releaseStorage(storage: Storage, backend: Backend): void {
     backend.free(storage);
   } else refs.set(storage, n);
 }
+
+/** How many tensors share `storage` (0 when none is recorded). */
+export function retainedCount(storage: Storage): number {
+  return refs.get(storage) ?? 0;
+}

@@ -3,6 +3,7 @@ import { contiguousStrides, normalizeAxis, shapeSize, type Shape } from '../../s
 import type { Tensor } from '../../tensor.js';
 import { resultTensor } from '../op-result.js';
 import { stridedCopy } from './strided-copy.js';
+import { markEmbedded } from '../../autograd/embedded-gradients.js';
 
 function clampIndex(i: number, n: number): number {
   const v = i < 0 ? i + n : i;
@@ -35,7 +36,9 @@ export function embed(x: Tensor, shape: Shape, offsets: readonly number[], value
   const strides = contiguousStrides(shape);
   const offset = offsets.reduce((acc, o, i) => acc + o * strides[i], 0);
   if (x.size > 0) backend.copy(x.storage, { offset: 0, strides: contiguousStrides(x.shape) }, out, { offset, strides }, x.shape);
-  return resultTensor('embed', out, shape, x.dtype, x.device, [x], (g) => [slice(g, offsets, offsets.map((o, i) => o + x.shape[i]))]);
+  const result = resultTensor('embed', out, shape, x.dtype, x.device, [x], (g) => [slice(g, offsets, offsets.map((o, i) => o + x.shape[i]))]);
+  if (value === 0) markEmbedded(result, offsets, x.shape);
+  return result;
 }
 
 /**
