@@ -16,9 +16,21 @@ export function geluTanh(x: number): number {
   return 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
 }
 
-/** Exact GELU, x * Phi(x). */
+/**
+ * erfc(z) = t exp(-z^2 + P(t)), t = 1 / (1 + |z| / 2): Numerical Recipes' Chebyshev fit, fractional
+ * error < 1.2e-7 everywhere, so tails keep their relative accuracy where 1 - erf would cancel.
+ */
+export function erfc(z: number): number {
+  const a = Math.abs(z);
+  const t = 1 / (1 + 0.5 * a);
+  const p = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  const y = t * Math.exp(p - a * a);
+  return z < 0 ? 2 - y : y;
+}
+
+/** Exact GELU, x * Phi(x), with Phi(x) = erfc(-x / sqrt 2) / 2 so the negative tail keeps its relative accuracy. */
 export function geluErf(x: number): number {
-  return 0.5 * x * (1 + erf(x / Math.SQRT2));
+  return 0.5 * x * erfc(-x / Math.SQRT2);
 }
 
 /**
@@ -33,7 +45,7 @@ export function geluTanhGrad(x: number): number {
 
 /** d/dx of the exact GELU: Phi(x) + x phi(x). */
 export function geluErfGrad(x: number): number {
-  return 0.5 * (1 + erf(x / Math.SQRT2)) + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+  return 0.5 * erfc(-x / Math.SQRT2) + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
 }
 
 /** d/dx of SiLU: s (1 + x (1 - s)), s = sigmoid(x), with 1 - s = e s (e = exp(-x), capped at e^80). */
