@@ -1,4 +1,4 @@
-import { Linear, linear, matmul, noGrad, Generator, type Tensor } from '@loraflow/tensor-core';
+import { Linear, linear, loraLinear, matmul, noGrad, Generator, type Tensor } from '@loraflow/tensor-core';
 import type { ExternalLoraFactors } from './external-lora-factors.js';
 import { LoraError } from './lora-error.js';
 import { LoraModule } from './lora-module.js';
@@ -36,6 +36,10 @@ export class LoraLinear extends LoraModule<Linear> {
 
   protected baseForward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
+  }
+
+  protected override fusedForward(x: Tensor, down: Linear, up: Linear, scale: number): Tensor | null {
+    return up.bias ? null : loraLinear(x, this.weight, this.bias, down.weight, up.weight, scale);
   }
 
   protected downForward(x: Tensor, down: Linear): Tensor {

@@ -158,8 +158,35 @@ export abstract class LoraModule<B extends Linear | Conv2d = Linear | Conv2d> ex
     s.mergedScale = null;
   }
 
+  /**
+   * base(x) + scale * up(down(x)) as one fused op, or null where the layer type has none (or the up
+   * factor has a bias); used when exactly one adapter is active and no dropout applies.
+   */
+  protected fusedForward(_x: Tensor, _down: B, _up: B, _scale: number): Tensor | null {
+    return null;
+  }
+
+  /** The single active adapter's name when the fused path applies (one adapter, no dropouts, no external factors). */
+  private fusableAdapter(external: readonly ExternalLoraFactors[]): string | null {
+    if (external.length > 0) return null;
+    let only: string | null = null;
+    for (const [name, s] of this.states) {
+      if (!s.enabled || s.mergedScale !== null || s.multiplier === 0) continue;
+      if (only !== null) return null;
+      if (this.training && (s.moduleDropout > 0 || s.dropout > 0 || s.rankDropout > 0)) return null;
+      only = name;
+    }
+    return only;
+  }
+
   /** base(x) plus every enabled, unmerged adapter, plus external factors (given here or set before). */
   forward(x: Tensor, factors?: ExternalLoraFactors | readonly ExternalLoraFactors[]): Tensor {
+    if (this.enabled) {
+      const external = factors === undefined ? this.pending : Array.isArray(factors) ? factors : [factors as ExternalLoraFactors];
+      const name = this.fusableAdapter(external);
+      const fused = name === null ? null : this.fusedForward(x, this.lora_A.get(name), this.lora_B.get(name), adapterScale(this.states.get(name)!));
+      if (fused) return fused;
+    }
     let y = this.baseForward(x);
     if (!this.enabled) return y;
     for (const [name, s] of this.states) {

@@ -7,6 +7,7 @@ export { where, clamp } from './elementwise/where.js';
 export { sum, mean, max, min, variance, argmax, argmin } from './reduce/reduce.js';
 export { matmul } from './linalg/matmul.js';
 export { linear } from './linalg/linear.js';
+export { loraLinear } from './linalg/lora-linear.js';
 export { reshape, flatten, squeeze, unsqueeze, detach } from './layout/reshape.js';
 export { permute, transpose } from './layout/permute.js';
 export { slice, narrow, pad, embed } from './layout/slice.js';
