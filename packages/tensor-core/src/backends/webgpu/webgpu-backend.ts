@@ -1,4 +1,4 @@
-import type { Backend, BinaryOp, IndexMap, MatmulEpilogue, MatmulParams, ReduceOp, Storage, StridedView, UnaryOp } from '../../device/backend.js';
+import type { AttentionKernelParams, Backend, BinaryOp, IndexMap, MatmulEpilogue, MatmulParams, ReduceOp, Storage, StridedView, UnaryOp } from '../../device/backend.js';
 import type { DType, StorageArray } from '../../dtype.js';
 import { TensorError } from '../../errors.js';
 import { BufferPool, type BufferPoolStats } from './buffer-pool.js';
@@ -6,6 +6,7 @@ import { CommandRecorder, type RecorderStats } from './command-recorder.js';
 import { dispatchGrid } from './dispatch-grid.js';
 import { BufferUsage, MAP_MODE_READ } from './gpu-flags.js';
 import { WebGpuStorage } from './gpu-storage.js';
+import { webGpuFlashAttention, webGpuFlashAttentionBackward, type AttentionHost } from './webgpu-attention.js';
 import { ATTENTION_KEYS, ATTENTION_ROWS, attentionKernel, slicedAttentionFits, slicedAttentionKernel, slicedAttentionRows } from './kernels/attention.wgsl.js';
 import { binaryKernel } from './kernels/binary.wgsl.js';
 import { castKernel, packHalvesKernel, unpackHalvesKernel } from './kernels/cast.wgsl.js';
@@ -436,6 +437,29 @@ export class WebGpuBackend implements Backend {
     const kernel = sliced ? slicedAttentionKernel(p.d, p.dv, sm !== null) : attentionKernel(p.d, p.dv, sm !== null);
     this.run(kernel, params, buffers, dispatchGrid(p.batch * qBlocks, this.maxPerDim));
     return out;
+  }
+
+  /** Backend.flashAttention: fused attention forward with each row's logsumexp (webgpu-attention.ts). */
+  flashAttention(q: Storage, k: Storage, v: Storage, p: AttentionKernelParams): { out: Storage; lse: Storage } {
+    this.check('flashAttention');
+    return webGpuFlashAttention(this.attentionHost(), q, k, v, p);
+  }
+
+  /** Backend.flashAttentionBackward: dq, dk, dv recomputing probabilities from lse (webgpu-attention.ts). */
+  flashAttentionBackward(q: Storage, k: Storage, v: Storage, out: Storage, dOut: Storage, lse: Storage, p: AttentionKernelParams): { dq: Storage; dk: Storage; dv: Storage } {
+    this.check('flashAttentionBackward');
+    return webGpuFlashAttentionBackward(this.attentionHost(), q, k, v, out, dOut, lse, p);
+  }
+
+  private attentionHost(): AttentionHost {
+    return {
+      fill: (size, dtype, value) => this.fill(size, dtype, value),
+      alloc: (size) => this.alloc(size, 'f32'),
+      free: (s) => this.free(s),
+      dispatch: (kernel, params, buffers, groups) => this.run(kernel, params, buffers, groups),
+      copyBuffer: (src, dst, bytes) => this.recorder.copyEncoder().copyBufferToBuffer(src, 0, dst, 0, bytes),
+      maxPerDim: this.maxPerDim,
+    };
   }
 
   gather(src: Storage, index: Storage, outer: number, axisLen: number, inner: number): Storage {
