@@ -2,7 +2,7 @@ import { JOB_ADDRESS } from '../thread-control.js';
 import type { JobPhase, ThreadPool } from '../thread-pool.js';
 import type { WasmArena } from '../wasm-arena.js';
 import { WasmKernelError } from '../wasm-kernel-error.js';
-import { planGemm, type GemmOperand } from './conv-gemm-plan.js';
+import { planGemm, type GemmOperand } from '../gemm/gemm-plan.js';
 import { CONV_JOB_WORDS, ConvJob } from './conv-job.js';
 import { runWinograd, runWinogradWeightGrad, winogradApplies } from './winograd-host.js';
 

@@ -1,5 +1,5 @@
 import { JOB_ADDRESS } from '../thread-control.js';
-import { planGemm } from './conv-gemm-plan.js';
+import { planGemm } from '../gemm/gemm-plan.js';
 import { CONV_JOB_WORDS } from './conv-job.js';
 import type { ConvContext } from './conv-host.js';
 import { WinoJob } from './winograd-job.js';

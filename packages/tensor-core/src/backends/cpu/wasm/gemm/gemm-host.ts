@@ -2,7 +2,9 @@ import { JOB_ADDRESS } from '../thread-control.js';
 import type { ThreadPool } from '../thread-pool.js';
 import type { WasmArena } from '../wasm-arena.js';
 import { WasmKernelError } from '../wasm-kernel-error.js';
-import { GEMM_JOB_WORDS, GemmJob } from './gemm-job.js';
+import { GEMM_BLOCKING, planGemm, type GemmBlocking } from './gemm-plan.js';
+
+export { GEMM_BLOCKING, type GemmBlocking };
 
 /** Shape of a (batched) matmul: out[b] = op(A[b]) @ op(B[b]), op = transpose when the flag is set. */
 export interface MatmulParams {
@@ -19,16 +21,6 @@ export interface MatmulParams {
   /** Elements between consecutive batches of B; 0 broadcasts. */
   bBatchStride: number;
 }
-
-/** Cache blocking of the GEMM (see README: A block mc x kc in L2, B sliver kc x nr in L1). */
-export interface GemmBlocking {
-  mc: number;
-  nc: number;
-  kc: number;
-}
-
-/** Defaults measured on the 2-core EPYC this was written on (mc = 120 is a multiple of 5 and 6). */
-export const GEMM_BLOCKING: GemmBlocking = { mc: 120, nc: 256, kc: 256 };
 
 /** Index of the GEMM phases in the pool's phase function list. */
 export const GEMM_PHASES = ['gemm_pack', 'gemm_compute'] as const;
@@ -62,75 +54,25 @@ export function runGemm(
     out.fill(0, 0, batch * m * n);
     return;
   }
-  const { mr, nr } = micro;
-  const mPad = Math.ceil(m / mr) * mr;
-  const nPad = Math.ceil(n / nr) * nr;
   const aBatches = p.aBatchStride === 0 ? 1 : batch;
   const bBatches = p.bBatchStride === 0 ? 1 : batch;
   const aLen = (aBatches - 1) * p.aBatchStride + m * k;
   const bLen = (bBatches - 1) * p.bBatchStride + k * n;
 
   arena.reset();
-  const job = JOB_ADDRESS;
   const aRaw = arena.alloc(aLen * 4, 'matmul A');
   const bRaw = arena.alloc(bLen * 4, 'matmul B');
-  const aPack = arena.alloc(aBatches * mPad * k * 4, 'matmul packed A');
-  const bPack = arena.alloc(bBatches * nPad * k * 4, 'matmul packed B');
-  const c = arena.alloc(batch * mPad * nPad * 4, 'matmul output');
   arena.f32(aRaw, aLen).set(a.subarray(0, aLen));
   arena.f32(bRaw, bLen).set(b.subarray(0, bLen));
 
   const threads = batch * m * n * k < SOLO_MACS ? 1 : pool.threads;
-  let { mc, nc } = blocking;
-  mc = Math.min(roundUp(mc, mr), mPad);
-  nc = Math.min(roundUp(nc, nr), nPad);
-  // Enough tiles that a thread slowed down by other load does not leave the rest idle.
-  while (batch * Math.ceil(mPad / mc) * Math.ceil(nPad / nc) < 4 * threads && (mc > mr || nc > nr)) {
-    if (mc >= nc && mc > mr) mc = roundUp(mc / 2, mr);
-    else if (nc > nr) nc = roundUp(nc / 2, nr);
-    else mc = roundUp(mc / 2, mr);
-  }
-  const panels = aBatches * (mPad / mr) + bBatches * (nPad / nr);
-  const packChunk = Math.max(1, Math.floor(panels / (threads * 8)));
-  const tiles = batch * Math.ceil(mPad / mc) * Math.ceil(nPad / nc);
-
-  const d = arena.i32(job, GEMM_JOB_WORDS);
-  d.fill(0);
-  d[GemmJob.m] = m;
-  d[GemmJob.n] = n;
-  d[GemmJob.k] = k;
-  d[GemmJob.batch] = batch;
-  d[GemmJob.mPad] = mPad;
-  d[GemmJob.nPad] = nPad;
-  d[GemmJob.aRaw] = aRaw;
-  d[GemmJob.aRawBatch] = p.aBatchStride * 4;
-  d[GemmJob.aRowStride] = (p.transA ? 1 : k) * 4;
-  d[GemmJob.aKStride] = (p.transA ? m : 1) * 4;
-  d[GemmJob.bRaw] = bRaw;
-  d[GemmJob.bRawBatch] = p.bBatchStride * 4;
-  d[GemmJob.bColStride] = (p.transB ? k : 1) * 4;
-  d[GemmJob.bKStride] = (p.transB ? 1 : n) * 4;
-  d[GemmJob.aBatches] = aBatches;
-  d[GemmJob.bBatches] = bBatches;
-  d[GemmJob.aPack] = aPack;
-  d[GemmJob.bPack] = bPack;
-  d[GemmJob.c] = c;
-  d[GemmJob.mc] = mc;
-  d[GemmJob.nc] = nc;
-  d[GemmJob.kc] = blocking.kc;
-  d[GemmJob.tilesM] = Math.ceil(mPad / mc);
-  d[GemmJob.tilesN] = Math.ceil(nPad / nc);
-  d[GemmJob.packChunk] = packChunk;
-
-  const word = job / 4;
-  pool.run(
-    job,
-    [
-      { fn: phaseIndex.pack, doneWord: word + GemmJob.packDone, total: panels },
-      { fn: phaseIndex.compute, doneWord: word + GemmJob.tileDone, total: tiles },
-    ],
-    threads === 1,
+  const { c, mPad, nPad, phases } = planGemm(
+    arena, JOB_ADDRESS, micro, phaseIndex, threads, { batch, m, n, k },
+    { raw: aRaw, batchBytes: p.aBatchStride * 4, rowStride: (p.transA ? 1 : k) * 4, kStride: (p.transA ? m : 1) * 4, batches: aBatches },
+    { raw: bRaw, batchBytes: p.bBatchStride * 4, rowStride: (p.transB ? k : 1) * 4, kStride: (p.transB ? 1 : n) * 4, batches: bBatches },
+    blocking,
   );
+  pool.run(JOB_ADDRESS, phases, threads === 1);
 
   const cv = arena.f32(c, batch * mPad * nPad);
   for (let bi = 0; bi < batch; bi++) {
@@ -141,9 +83,6 @@ export function runGemm(
   }
 }
 
-function roundUp(x: number, step: number): number {
-  return Math.max(step, Math.ceil(x / step) * step);
-}
 
 function checkParams(a: Float32Array, b: Float32Array, out: Float32Array, p: MatmulParams): void {
   const { batch, m, n, k, aBatchStride, bBatchStride } = p;

@@ -1,7 +1,16 @@
-import { GEMM_BLOCKING } from '../gemm/gemm-host.js';
-import { GemmJob } from '../gemm/gemm-job.js';
+import { GEMM_JOB_WORDS, GemmJob } from './gemm-job.js';
 import type { JobPhase } from '../thread-pool.js';
 import type { WasmArena } from '../wasm-arena.js';
+
+/** Cache blocking of the GEMM (see README: A block mc x kc in L2, B sliver kc x nr in L1). */
+export interface GemmBlocking {
+  mc: number;
+  nc: number;
+  kc: number;
+}
+
+/** Defaults measured on the 2-core EPYC this was written on (mc = 120 is a multiple of 5 and 6). */
+export const GEMM_BLOCKING: GemmBlocking = { mc: 120, nc: 256, kc: 256 };
 
 /** One GEMM operand already in wasm memory: element (row, kk) of batch b at raw + b*batchBytes + row*rowStride + kk*kStride (bytes). */
 export interface GemmOperand {
@@ -23,8 +32,9 @@ export interface GemmPlan {
 
 /**
  * Writes the GEMM part of a job descriptor at `job` for out[b] = A[b % aBatches] (m x k) @ B[b % bBatches] (k x n)
- * over operands that already live in wasm memory (conv patches, weights, gradients), and allocates
- * the packed panels and the output. Tiling follows gemm-host's runGemm.
+ * over operands that already live in wasm memory (matmul inputs, conv patches, weights, gradients),
+ * and allocates the packed panels and the output. Tiles shrink until every thread has several, so a
+ * thread slowed down by other load does not leave the rest idle.
  */
 export function planGemm(
   arena: WasmArena,
@@ -35,17 +45,17 @@ export function planGemm(
   shape: { batch: number; m: number; n: number; k: number },
   a: GemmOperand,
   b: GemmOperand,
+  blocking: GemmBlocking = GEMM_BLOCKING,
 ): GemmPlan {
   const { batch, m, n, k } = shape;
   const { mr, nr } = micro;
   const mPad = Math.ceil(m / mr) * mr;
   const nPad = Math.ceil(n / nr) * nr;
-  const aPack = arena.alloc(a.batches * mPad * k * 4, 'conv packed A');
-  const bPack = arena.alloc(b.batches * nPad * k * 4, 'conv packed B');
-  const c = arena.alloc(batch * mPad * nPad * 4, 'conv GEMM output');
-  let mc = Math.min(roundUp(GEMM_BLOCKING.mc, mr), mPad);
-  let nc = Math.min(roundUp(GEMM_BLOCKING.nc, nr), nPad);
-  // Enough tiles that a thread slowed down by other load does not leave the rest idle.
+  const aPack = arena.alloc(a.batches * mPad * k * 4, 'GEMM packed A');
+  const bPack = arena.alloc(b.batches * nPad * k * 4, 'GEMM packed B');
+  const c = arena.alloc(batch * mPad * nPad * 4, 'GEMM output');
+  let mc = Math.min(roundUp(blocking.mc, mr), mPad);
+  let nc = Math.min(roundUp(blocking.nc, nr), nPad);
   while (batch * Math.ceil(mPad / mc) * Math.ceil(nPad / nc) < 4 * threads && (mc > mr || nc > nr)) {
     if (mc >= nc && mc > mr) mc = roundUp(mc / 2, mr);
     else if (nc > nr) nc = roundUp(nc / 2, nr);
@@ -53,13 +63,13 @@ export function planGemm(
   }
   const panels = a.batches * (mPad / mr) + b.batches * (nPad / nr);
   const tiles = batch * Math.ceil(mPad / mc) * Math.ceil(nPad / nc);
-  const d = arena.i32(job, 32);
+  const d = arena.i32(job, GEMM_JOB_WORDS);
   const put: [keyof typeof GemmJob, number][] = [
     ['m', m], ['n', n], ['k', k], ['batch', batch], ['mPad', mPad], ['nPad', nPad],
     ['aRaw', a.raw], ['aRawBatch', a.batchBytes], ['aRowStride', a.rowStride], ['aKStride', a.kStride],
     ['bRaw', b.raw], ['bRawBatch', b.batchBytes], ['bColStride', b.rowStride], ['bKStride', b.kStride],
     ['aBatches', a.batches], ['bBatches', b.batches], ['aPack', aPack], ['bPack', bPack], ['c', c],
-    ['mc', mc], ['nc', nc], ['kc', GEMM_BLOCKING.kc], ['tilesM', Math.ceil(mPad / mc)], ['tilesN', Math.ceil(nPad / nc)],
+    ['mc', mc], ['nc', nc], ['kc', blocking.kc], ['tilesM', Math.ceil(mPad / mc)], ['tilesN', Math.ceil(nPad / nc)],
     ['packChunk', Math.max(1, Math.floor(panels / (threads * 8)))],
     ['packNext', 0], ['tileNext', 0], ['packDone', 0], ['tileDone', 0],
   ];
