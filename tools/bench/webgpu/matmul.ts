@@ -4,7 +4,9 @@
  *
  *   node --conditions=development --import tsx tools/bench/webgpu/matmul.ts [--sizes 256,512,1024]
  *
- * Prints a table with the ratio and writes bench-results/webgpu-matmul-<time>.json.
+ * Prints a table with the ratio and writes bench-results/webgpu-matmul-<time>.json. Lavapipe
+ * runs on the host CPU, so the table also gives GFLOP per CPU-second of each process (all its
+ * threads): steadier than wall time when other work shares the cores.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -43,15 +45,22 @@ const gflops = (r: Collected, n: number): number | null => {
   const t = r.sizes[String(n)];
   return t ? (2 * n ** 3) / (t.medianMs * 1e6) : null;
 };
+const cpuGflops = (r: Collected, n: number): number | null => {
+  const t = r.sizes[String(n)];
+  return t?.cpuMedianMs ? (2 * n ** 3) / (t.cpuMedianMs * 1e6) : null;
+};
 const fmt = (v: number | null) => (v === null ? '-' : v.toFixed(2));
+const ratio = (a: number | null, b: number | null) => (a !== null && b !== null ? `${(a / b).toFixed(2)}x` : '-');
 const [ours, tfjs] = results;
 const rows = sizes.map((n) => {
   const a = gflops(ours, n);
   const b = gflops(tfjs, n);
-  return [String(n), fmt(a), fmt(b), a !== null && b !== null ? `${(a / b).toFixed(2)}x` : '-'];
+  const ac = cpuGflops(ours, n);
+  const bc = cpuGflops(tfjs, n);
+  return [String(n), fmt(a), fmt(b), ratio(a, b), fmt(ac), fmt(bc), ratio(ac, bc)];
 });
 console.log(`\nf32 matmul on WebGPU, GFLOP/s (median, result read back), ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}\n`);
-console.log(markdownTable(['size', ours.peer, tfjs.peer, 'ours / tfjs'], rows));
+console.log(markdownTable(['size', ours.peer, tfjs.peer, 'ours / tfjs', 'ours per CPU-s', 'tfjs per CPU-s', 'ratio per CPU-s'], rows));
 for (const r of results) console.log(`- ${r.peer}: ${r.error ? `not measured: ${r.error}` : (r.note ?? '')} (1-min load ${r.loadBefore.toFixed(2)} -> ${r.loadAfter.toFixed(2)})`);
 
 const outDir = join(repo, 'bench-results');
