@@ -11,7 +11,12 @@ export const PARAM_WORDS = PARAM_BYTES / 4;
 export interface RecorderStats {
   dispatches: number;
   submits: number;
+  /** Dispatches that reused a cached bind group. */
+  bindGroupHits: number;
 }
+
+/** Bind groups kept for reuse; the oldest go first beyond this. */
+const MAX_CACHED_BIND_GROUPS = 4096;
 
 /** One dispatch: a kernel, its uniform words, its storage buffers (binding 1..n) and workgroup counts. */
 export interface DispatchSpec {
@@ -32,7 +37,16 @@ export class CommandRecorder {
   private readonly paramWords: Uint32Array<ArrayBuffer>;
   private readonly paramBuffer: GPUBuffer;
   private slot = 0;
-  private readonly stat = { dispatches: 0, submits: 0 };
+  private readonly stat = { dispatches: 0, submits: 0, bindGroupHits: 0 };
+  /**
+   * Bind groups by (kernel, uniform slot, buffers): createBindGroup costs tens of microseconds in
+   * Dawn, more than the rest of a dispatch's recording, and a training loop repeats the same
+   * kernels on the same pooled buffers in the same slots. An entry whose buffer was destroyed can
+   * never be hit again (that buffer object is never bound again), so no invalidation is needed.
+   */
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 1;
   /** Called after each submit (the buffer pool recycles parked buffers there). */
   private readonly afterSubmit: (() => void)[] = [];
 
@@ -67,15 +81,33 @@ export class CommandRecorder {
     const base = this.slot * PARAM_WORDS;
     const words = this.paramWords;
     for (let i = 0; i < spec.params.length; i++) words[base + i] = spec.params[i];
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.paramBuffer, offset: this.slot * PARAM_BYTES, size: PARAM_BYTES } }];
-    for (let i = 0; i < spec.buffers.length; i++) entries.push({ binding: i + 1, resource: { buffer: spec.buffers[i] } });
-    const bindGroup = this.device.createBindGroup({ layout, entries });
+    const bindGroup = this.bindGroup(spec, layout);
     if (!this.pass) this.pass = this.commandEncoder().beginComputePass();
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, bindGroup);
     this.pass.dispatchWorkgroups(spec.groups[0], spec.groups[1], spec.groups[2]);
     this.slot++;
     this.stat.dispatches++;
+  }
+
+  private bindGroup(spec: DispatchSpec, layout: GPUBindGroupLayout): GPUBindGroup {
+    let key = `${spec.kernel.key}|${this.slot}`;
+    for (const buffer of spec.buffers) {
+      let id = this.bufferIds.get(buffer);
+      if (id === undefined) this.bufferIds.set(buffer, (id = this.nextBufferId++));
+      key += `|${id}`;
+    }
+    const cached = this.bindGroups.get(key);
+    if (cached) {
+      this.stat.bindGroupHits++;
+      return cached;
+    }
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.paramBuffer, offset: this.slot * PARAM_BYTES, size: PARAM_BYTES } }];
+    for (let i = 0; i < spec.buffers.length; i++) entries.push({ binding: i + 1, resource: { buffer: spec.buffers[i] } });
+    const created = this.device.createBindGroup({ layout, entries });
+    this.bindGroups.set(key, created);
+    if (this.bindGroups.size > MAX_CACHED_BIND_GROUPS) this.bindGroups.delete(this.bindGroups.keys().next().value as string);
+    return created;
   }
 
   /** Registers a callback run after every submit. */
@@ -108,6 +140,7 @@ export class CommandRecorder {
   }
 
   destroy(): void {
+    this.bindGroups.clear();
     this.encoder = null;
     this.pass = null;
     this.paramBuffer.destroy();
