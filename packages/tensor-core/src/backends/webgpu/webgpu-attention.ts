@@ -29,13 +29,18 @@ export interface AttentionHost {
  */
 export const MAX_ATTENTION_HEAD_DIM = 256;
 
+/** Floats of head rows an invocation keeps in registers (see rowsPerInvocation). */
+const REGISTER_BUDGET = 512;
+
 /**
- * Rows (or keys) per invocation for `live` head rows held per row: as many as fit about 256
- * floats of registers, at most 4. On lavapipe d = 64 forward measured 2 rows ~1.9x faster than
- * 1 (each K / V load serves both rows); 4 rows was faster again but took 70 s to compile.
+ * Rows (or keys) per invocation holding `live` head rows each, within REGISTER_BUDGET floats of
+ * registers, at most 4. Each loaded K / V row serves every row of the invocation: on lavapipe
+ * (d = 64 forward, CPU time) 2 rows ran 1.9x and 4 rows 2.6x faster than 1. Registers also set
+ * the compile time there: ~10 s for 256 floats, ~30 s for 512 (first use only: Mesa's disk
+ * cache keeps compiled shaders).
  */
 function rowsPerInvocation(d: number, live: number): number {
-  return Math.max(1, Math.min(4, Math.floor(256 / (live * d))));
+  return Math.max(1, Math.min(4, Math.floor(REGISTER_BUDGET / (live * d))));
 }
 
 function gpuStorage(s: Storage, what: string): WebGpuStorage {

@@ -48,14 +48,15 @@ ${ATTENTION_PROLOGUE}
   for (var j = 0u; j < keyEnd; j = j + 1u) {
     let kr = kHead + j * ${n}u;
     ${lines(n, (c) => `let k${c} = K[kr + ${c}u];`)}
-    ${rs.map((r) => `// Online softmax: a masked key gives p = 0; a row with no visible key yet keeps m = -inf and subtracts 0.
-    let s${r} = select(-inf_f32(), ${rowDot(h, (c) => `q${r}_${c}`, (c) => `k${c}`)}${masked ? ` + MASK[maskBase + i${r} * Lk + j]` : ''}, !causal || j <= i${r});
-    let mNew${r} = max(m${r}, s${r});
-    let mSafe${r} = select(mNew${r}, 0.0, mNew${r} == -inf_f32());
-    let corr${r} = exp(m${r} - mSafe${r});
-    let p${r} = exp(s${r} - mSafe${r});
+    ${rs.map((r) => `let s${r} = select(-inf_f32(), ${rowDot(h, (c) => `q${r}_${c}`, (c) => `k${c}`)}${masked ? ` + MASK[maskBase + i${r} * Lk + j]` : ''}, !causal || j <= i${r});
+    // Online softmax with one exp: a new maximum rescales the old terms by exp(m - s) and adds 1,
+    // otherwise the key adds exp(s - m). Masked keys (s = -inf) add 0, also before any visible key.
+    let up${r} = s${r} > m${r};
+    let e${r} = exp(select(select(s${r} - m${r}, m${r} - s${r}, up${r}), -inf_f32(), s${r} == -inf_f32()));
+    let corr${r} = select(1.0, e${r}, up${r});
+    let p${r} = select(e${r}, 1.0, up${r});
     l${r} = l${r} * corr${r} + p${r};
-    m${r} = mNew${r};`).join('\n    ')}
+    m${r} = max(m${r}, s${r});`).join('\n    ')}
     ${lines(n, (c) => `let v${c} = V[kr + ${c}u];
     ${rs.map((r) => `a${r}_${c} = a${r}_${c} * corr${r} + p${r} * v${c};`).join('\n    ')}`)}
   }
