@@ -32,6 +32,10 @@ function randomBits(n: number, seed: number): Float32Array {
   return new Float32Array(out.buffer);
 }
 
+it('f16 storage tests run wherever a WebGPU device is required', () => {
+  expect(process.env.LORAFLOW_REQUIRE_WEBGPU === '1' ? gpuDevices.length : 1).toBeGreaterThan(0);
+});
+
 /** Every f16 bit pattern once. */
 const ALL_HALVES = Uint16Array.from({ length: 65536 }, (_, i) => i);
 
