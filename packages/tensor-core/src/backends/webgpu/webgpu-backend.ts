@@ -41,7 +41,7 @@ const DEFAULTS = { maxDispatchesPerSubmit: 128, maxCachedIndexMaps: 256, matmulS
 /** The register block of the matmul kernel (see MatmulConfig). */
 export type MatmulShape = Pick<MatmulConfig, 'rows' | 'groups' | 'threads'>;
 
-/** 8 rows x 1 vec4 group per thread, 8 threads (one SIMD vector on lavapipe): the steadiest block measured there (see README). */
+/** 8 rows x 1 vec4 group per thread, 8 threads: the steadiest block measured on lavapipe (README, Matmul). */
 const MATMUL_BLOCK: MatmulShape = { rows: 8, groups: 1, threads: 8 };
 
 /**

@@ -53,12 +53,12 @@ ${vec ? `fn load${name}4(i4: u32) -> vec4<f32> { return ${name}[i4]; }` : ''}`;
 
 /**
  * Register-blocked batched matmul without workgroup memory or barriers, shaped for CPU-backed
- * adapters (lavapipe runs a workgroup's invocations side by side in SIMD lanes on one core): a
- * workgroup owns `rows` output rows (so the A reads are the same address in every lane) and its
+ * adapters (lavapipe pays every load per invocation but vectorises register arithmetic across
+ * invocations, and a barrier is a coroutine switch): a workgroup owns `rows` output rows and its
  * threads own interleaved vec4 column groups; each K step of 4 loads whole vec4s of A and B along
- * their contiguous axes and does rows x groups x 4 vec4 multiply-adds. Ragged M / N clamp their
- * load indices (those results are never stored) and a ragged K ends in one guarded step.
- * Params: [M, N, K, aBatchStride, bBatchStride, batchBase, alpha, rowBase].
+ * their contiguous axes (rows + 4 * groups loads) for rows x groups x 4 vec4 multiply-adds. Ragged
+ * M / N clamp their load indices (those results are never stored) and a ragged K ends in one
+ * guarded step. Params: [M, N, K, aBatchStride, bBatchStride, batchBase, alpha, rowBase].
  */
 export function matmulKernel(c: MatmulConfig): KernelSource {
   const R = c.rows;
