@@ -5,6 +5,10 @@ import { randomF32 } from './reference.js';
 
 const gpuDevices = DEVICES.filter((d) => d.kind === 'webgpu');
 
+it('bind group cache tests run wherever a WebGPU device is required', () => {
+  expect(process.env.LORAFLOW_REQUIRE_WEBGPU === '1' ? gpuDevices.length : 1).toBeGreaterThan(0);
+});
+
 for (const device of gpuDevices) {
   const g = device.backend as WebGpuBackend;
 

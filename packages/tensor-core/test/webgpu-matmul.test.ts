@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MatmulParams } from '../src/device/backend.js';
+import { matmulKernel, type MatmulConfig } from '../src/backends/webgpu/kernels/matmul.wgsl.js';
 import { WebGpuBackend, type MatmulShape } from '../src/backends/webgpu/webgpu-backend.js';
 import { DEVICES } from './backends.js';
 import { maxRelError, randomF32 } from './reference.js';
@@ -26,6 +27,32 @@ function reference(a: Float32Array, b: Float32Array, p: MatmulParams, opts: { al
 }
 
 const relu = (x: number) => Math.max(0, x);
+
+it('matmul kernel keys are distinct exactly when the generated WGSL differs (pipeline cache correctness)', () => {
+  const base: MatmulConfig = { transA: false, transB: false, rows: 8, groups: 1, threads: 8, vecA: true, vecB: true, fit: true };
+  const variants: MatmulConfig[] = [
+    base,
+    { ...base, transA: true },
+    { ...base, transB: true },
+    { ...base, rows: 4 },
+    { ...base, groups: 2 },
+    { ...base, threads: 16 },
+    { ...base, vecA: false, fit: false },
+    { ...base, vecB: false, fit: false },
+    { ...base, fit: false },
+    { ...base, formA: 'f16' },
+    { ...base, formB: 'f16' },
+    { ...base, bias: true },
+    { ...base, activation: 'relu' },
+    { ...base, accumulate: true },
+  ];
+  const kernels = variants.map(matmulKernel);
+  expect(new Set(kernels.map((k) => k.key)).size).toBe(variants.length);
+  expect(new Set(kernels.map((k) => k.wgsl())).size).toBe(variants.length);
+  // The same config gives the same key and text.
+  expect(matmulKernel({ ...base }).key).toBe(kernels[0].key);
+  expect(matmulKernel({ ...base }).wgsl()).toBe(kernels[0].wgsl());
+});
 
 for (const device of gpuDevices) {
   const g = device.backend as WebGpuBackend;
