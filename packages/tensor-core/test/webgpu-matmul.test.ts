@@ -80,8 +80,9 @@ for (const device of gpuDevices) {
       }
     });
 
+    // m <= 4 takes the few-rows block by default.
     it('epilogues: alpha alone, accumulate with bias and ReLU, on the fitting (vec4) and ragged stores', async () => {
-      for (const [m, n, k] of [[16, 64, 20], [11, 30, 9]]) {
+      for (const [m, n, k] of [[16, 64, 20], [11, 30, 9], [3, 40, 12], [1, 64, 8]]) {
         const p: MatmulParams = { batch: 2, m, n, k, transA: false, transB: true, aBatchStride: m * k, bBatchStride: 0 };
         const a = randomF32(2 * m * k, 31);
         const b = randomF32(n * k, 32);
