@@ -33,6 +33,37 @@ for (const device of DEVICES) {
       expect(worst).toBeLessThan(1e-5);
     });
 
+    it('f16 linear matches float64 of the f16 inputs and passes them uncast where the backend reads halves', async () => {
+      const [rows, k, n] = [33, 40, 24];
+      const [xv, wv, bv] = await Promise.all([values(rows * k, 11), values(n * k, 12), values(n, 13)]);
+      const x = tc.tensor(xv, [rows, k], { device, dtype: 'f16' });
+      const w = tc.tensor(wv, [n, k], { device, dtype: 'f16' });
+      const b = tc.tensor(bv, [n], { device, dtype: 'f16' });
+      const [x16, w16, b16] = await Promise.all([x, w, b].map((t) => t.cast('f32').data()));
+      const cast = backend.cast.bind(backend);
+      let casts = 0;
+      backend.cast = (s, to) => {
+        casts++;
+        return cast(s, to);
+      };
+      const y = tc.linear(x, w, b);
+      backend.cast = cast;
+      expect(y.dtype).toBe('f16');
+      // Inputs cast to f32 unless the backend reads halves; the f16 result is one cast either way.
+      expect(casts).toBe(backend.halfMatmulOperands ? 1 : 4);
+      const got = await y.cast('f32').data();
+      let worst = 0;
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < n; j++) {
+          let s = b16[j];
+          for (let q = 0; q < k; q++) s += x16[i * k + q] * w16[j * k + q];
+          worst = Math.max(worst, Math.abs(got[i * n + j] - s) / Math.max(1, Math.abs(s)));
+        }
+      }
+      // The f16 output rounding (2^-11 relative) dominates the f32 accumulation error.
+      expect(worst).toBeLessThan(1e-3);
+    });
+
     it('linear with a bias gives the unfused result and gradients', async () => {
       const x = tc.randn([3, 17, 24], { seed: 5, device, requiresGrad: true });
       const w = tc.randn([40, 24], { seed: 6, device, requiresGrad: true });

@@ -109,6 +109,8 @@ export interface Backend {
   /** Reduces each row of an [outer, inner] view; argmax/argmin write i32. */
   reduce(op: ReduceOp, x: Storage, outer: number, inner: number): Storage;
   matmul(a: Storage, b: Storage, p: MatmulParams): Storage;
+  /** True when matmul / matmulFused read f16 operands as stored (accumulating in f32), so the op layer passes them uncast. */
+  readonly halfMatmulOperands?: boolean;
   /** Optional: matmul with a fused epilogue, act(alpha * a b + into + bias); returns `into` when given. */
   matmulFused?(a: Storage, b: Storage, p: MatmulParams, epilogue: MatmulEpilogue): Storage;
   /** Copies `shape` elements from a strided view of src into a strided view of dst (same dtype). */

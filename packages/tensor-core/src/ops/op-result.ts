@@ -35,6 +35,12 @@ export function floatResultDtype(inputs: readonly Tensor[]): DType {
   return 'f32';
 }
 
+/** How runF32 hands inputs to its kernel. */
+export interface RunF32Options {
+  /** Pass f16 inputs uncast (matmuls on backends with `halfMatmulOperands`). */
+  readonly keepF16?: boolean;
+}
+
 /**
  * Runs an f32 kernel over the inputs (casting f16/bf16/int inputs to f32 temporaries), casts the
  * result to `outDtype` when it is a half type, and wraps it with its backward rule.
@@ -46,12 +52,13 @@ export function runF32(
   shape: Shape,
   backward?: BackwardFn,
   outDtype: DType = floatResultDtype(inputs),
+  opts: RunF32Options = {},
 ): Tensor {
   const device = commonDevice(op, inputs);
   const backend = device.backend;
   const temps: Storage[] = [];
   const storages = inputs.map((t) => {
-    if (t.dtype === 'f32') return t.storage;
+    if (t.dtype === 'f32' || (opts.keepF16 && t.dtype === 'f16')) return t.storage;
     const s = backend.cast(t.storage, 'f32');
     temps.push(s);
     return s;

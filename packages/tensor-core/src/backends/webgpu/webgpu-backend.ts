@@ -119,6 +119,10 @@ export class WebGpuBackend implements Backend {
   private destroyed = false;
   /** f16 tensors live as packed halves (the device has shader-f16). */
   readonly packedHalves: boolean;
+  /** matmul reads packed f16 operands directly (Backend.halfMatmulOperands). */
+  get halfMatmulOperands(): boolean {
+    return this.packedHalves;
+  }
   /** Word-form copies of packed inputs made by `words` for the op being recorded; freed by the next op. */
   private temps: WebGpuStorage[] = [];
 

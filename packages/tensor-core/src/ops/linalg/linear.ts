@@ -35,6 +35,8 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
       weight.requiresGrad ? matmul(g, x2, { transA: true }) : null,
       bias.requiresGrad ? sumToShape(g, bias.shape) : null,
     ],
+    undefined,
+    { keepF16: x.device.backend.halfMatmulOperands === true },
   );
   return reshape(y, [...lead, nOut]);
 }

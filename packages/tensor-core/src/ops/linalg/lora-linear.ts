@@ -63,6 +63,8 @@ export function loraLinear(x: Tensor, weight: Tensor, bias: Tensor | null | unde
         ...(bias ? [bias.requiresGrad ? sumToShape(gs, bias.shape) : null] : []),
       ];
     },
+    undefined,
+    { keepF16: x.device.backend.halfMatmulOperands === true },
   );
   return reshape(y, [...lead, nOut]);
 }

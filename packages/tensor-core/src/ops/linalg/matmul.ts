@@ -61,6 +61,8 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
       const gb = needsB ? (transB ? matmul(g2, a2, { transA: true, transB: transA }) : matmul(a2, g2, { transA: !transA })) : null;
       return [ga && reshape(sumToShape(ga, a2.shape), a.shape), gb && reshape(sumToShape(gb, b2.shape), b.shape)];
     },
+    undefined,
+    { keepF16: a.device.backend.halfMatmulOperands === true },
   );
   if (out.gradNode) out.gradNode = { ...out.gradNode, inputs: [a, b] };
   if (A.t !== a2) A.t.dispose();
