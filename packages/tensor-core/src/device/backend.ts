@@ -139,6 +139,8 @@ export interface Backend {
    * so reducing leading axes (bias gradients) needs no transposing copy.
    */
   reduceMiddle?(op: 'sum' | 'max' | 'min', x: Storage, outer: number, reduce: number, inner: number): Storage;
+  /** Largest head dim flashAttention takes (no limit when absent); larger heads use the composite. */
+  readonly maxFlashAttentionHeadDim?: number;
   /** Optional fused attention (flash-style, no score matrix kept): the output and each row's logsumexp. */
   flashAttention?(q: Storage, k: Storage, v: Storage, p: AttentionKernelParams): { out: Storage; lse: Storage };
   /** Optional gradients of fused attention, recomputing probabilities from the saved logsumexp. */

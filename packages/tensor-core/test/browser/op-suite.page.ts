@@ -186,8 +186,8 @@ async function fusedKernelChecks(device: Device): Promise<void> {
   for (const [d, causal] of [[64, true], [24, false]] as const) {
     const [heads, seq] = [2, 40];
     const [q, k, v] = [51, 52, 53].map((seed) => tensor(Float32Array.from(values(heads * seq * d, seed)), [heads, seq, d], { device }));
-    const p = { batch: heads, lq: seq, lk: seq, d, dv: d, scale: 1 / Math.sqrt(d), causal, kBatchStride: seq * d, vBatchStride: seq * d, maskBatchStride: 0 };
-    const fused = await backend.read(backend.attention(q.storage, k.storage, v.storage, null, p));
+    const p = { batchHeads: heads, seqQ: seq, seqK: seq, headDim: d, scale: 1 / Math.sqrt(d), causal, mask: null, maskBatchStride: 0, maskGroup: 1 };
+    const fused = await backend.read(backend.flashAttention(q.storage, k.storage, v.storage, p).out);
     const unfused = await scaledDotProductAttention(q, k, v, { isCausal: causal }).data();
     record(`fused attention d=${d}${causal ? ' causal' : ''} matches the op-layer attention`, relError(fused, unfused, 1), 1e-5);
   }

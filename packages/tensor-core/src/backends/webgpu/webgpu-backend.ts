@@ -6,8 +6,7 @@ import { CommandRecorder, type RecorderStats } from './command-recorder.js';
 import { dispatchGrid } from './dispatch-grid.js';
 import { BufferUsage, MAP_MODE_READ } from './gpu-flags.js';
 import { WebGpuStorage } from './gpu-storage.js';
-import { webGpuFlashAttention, webGpuFlashAttentionBackward, type AttentionHost } from './webgpu-attention.js';
-import { ATTENTION_KEYS, ATTENTION_ROWS, attentionKernel, slicedAttentionFits, slicedAttentionKernel, slicedAttentionRows } from './kernels/attention.wgsl.js';
+import { MAX_ATTENTION_HEAD_DIM, webGpuFlashAttention, webGpuFlashAttentionBackward, type AttentionHost } from './webgpu-attention.js';
 import { binaryKernel } from './kernels/binary.wgsl.js';
 import { castKernel, packHalvesKernel, unpackHalvesKernel } from './kernels/cast.wgsl.js';
 import { copyHalvesKernel } from './kernels/copy-halves.wgsl.js';
@@ -45,25 +44,6 @@ export type MatmulShape = Pick<MatmulConfig, 'rows' | 'groups' | 'threads'>;
 const MATMUL_BLOCK: MatmulShape = { rows: 8, groups: 1, threads: 8 };
 /** For m <= 4 (rows past m are computed and dropped): 4 rows x 2 groups ran m = 2, n = 3072, k = 768 2-3x faster. */
 const MATMUL_BLOCK_FEW_ROWS: MatmulShape = { rows: 4, groups: 2, threads: 8 };
-
-/**
- * Fused attention over contiguous q [batch, lq, d], k [batch', lk, d], v [batch', lk, dv]
- * (k / v / mask batch strides of 0 broadcast), giving [batch, lq, dv].
- */
-export interface FusedAttentionParams {
-  readonly batch: number;
-  readonly lq: number;
-  readonly lk: number;
-  readonly d: number;
-  readonly dv: number;
-  readonly scale: number;
-  /** Key j is visible to query i only when j <= i. */
-  readonly causal: boolean;
-  readonly kBatchStride: number;
-  readonly vBatchStride: number;
-  /** Batch stride of the optional additive [lq, lk] mask. */
-  readonly maskBatchStride: number;
-}
 
 /** Shapes of a LoRA linear layer y = act(x W^T + b + scale * (x A^T) B^T) for x [m, k]. */
 export interface LoraLinearParams {
@@ -415,35 +395,8 @@ export class WebGpuBackend implements Backend {
     return entry;
   }
 
-  /**
-   * softmax(q k^T * scale + mask) v in one kernel, without materialising the score matrix.
-   * `mask` is an optional additive f32 [lq, lk] storage per batch. Not part of the Backend
-   * interface: the op layer may use it when present (head dims up to 256).
-   */
-  attention(q: Storage, k: Storage, v: Storage, mask: Storage | null, p: FusedAttentionParams): Storage {
-    this.check('attention');
-    const sq = gpu(q, 'attention');
-    const sk = gpu(k, 'attention');
-    const sv = gpu(v, 'attention');
-    const sm = mask ? gpu(mask, 'attention') : null;
-    const shared = ATTENTION_KEYS * (p.d + p.dv) * 4;
-    if (p.d > 256 || p.dv > 256 || shared > this.device.limits.maxComputeWorkgroupStorageSize) {
-      throw new TensorError(`webgpu attention: head dims d=${p.d}, dv=${p.dv} need ${shared} bytes of workgroup memory (limit ${this.device.limits.maxComputeWorkgroupStorageSize}, dims <= 256)`);
-    }
-    const n = p.batch * p.lq * p.dv;
-    const out = this.alloc(n, 'f32');
-    if (n === 0) return out;
-    // vec4 bindings need every operand's batch stride divisible by 4 (dims are multiples of 16 then).
-    const sliced = slicedAttentionFits(p.d, p.dv) && p.kBatchStride % 4 === 0 && p.vBatchStride % 4 === 0;
-    const qBlocks = Math.ceil(p.lq / (sliced ? slicedAttentionRows(p.dv) : ATTENTION_ROWS));
-    const scale = new Float32Array([p.scale]);
-    const params = [p.batch, p.lq, p.lk, new Uint32Array(scale.buffer)[0], p.kBatchStride, p.vBatchStride, p.maskBatchStride, p.causal ? 1 : 0, qBlocks, ATTENTION_KEYS, p.dv / 16, p.d, p.dv];
-    const buffers = [sq.buffer, sk.buffer, sv.buffer, out.buffer];
-    if (sm) buffers.push(sm.buffer);
-    const kernel = sliced ? slicedAttentionKernel(p.d, p.dv, sm !== null) : attentionKernel(p.d, p.dv, sm !== null);
-    this.run(kernel, params, buffers, dispatchGrid(p.batch * qBlocks, this.maxPerDim));
-    return out;
-  }
+  /** Head dims above this take the op layer's composite attention (register budget of the fused kernels). */
+  readonly maxFlashAttentionHeadDim = MAX_ATTENTION_HEAD_DIM;
 
   /** Backend.flashAttention: fused attention forward with each row's logsumexp (webgpu-attention.ts). */
   flashAttention(q: Storage, k: Storage, v: Storage, p: AttentionKernelParams): { out: Storage; lse: Storage } {

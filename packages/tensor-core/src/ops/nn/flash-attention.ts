@@ -38,6 +38,7 @@ export function flashAttention(q: Tensor, k: Tensor, v: Tensor, scale: number, c
   const [lq, d] = q.shape.slice(-2);
   const lk = k.shape[k.ndim - 2];
   if (v.shape[v.ndim - 1] !== d || lq === 0 || lk === 0) return null;
+  if (backend.maxFlashAttentionHeadDim !== undefined && d > backend.maxFlashAttentionHeadDim) return null;
   const m = mask ? kernelMask(mask, lead, lq, lk) : null;
   if (mask && !m) return null;
   const params: AttentionKernelParams = {
