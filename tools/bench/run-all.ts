@@ -20,7 +20,7 @@ const benches: [string, string[]][] = [
   ['CPU attention (fused vs unfused, PyTorch, tfjs-wasm, onnxruntime-node, plain JS)', ['tools/bench/cpu-kernels/attention.ts', ...(quick ? ['--quick'] : [])]],
   ['CPU row and elementwise kernels vs plain JS', ['tools/bench/cpu-kernels/rows.ts']],
   ['CPU LoRA linear forward and forward+backward vs tfjs-wasm, PyTorch, onnxruntime-node, plain JS', ['tools/bench/lora-linear/bench.ts', ...(quick ? ['--quick'] : [])]],
-  ['conv2d at UNet/VAE shapes vs PyTorch', ['tools/bench/conv2d/conv.ts']],
+  ['conv2d at UNet/VAE shapes vs PyTorch, tfjs-wasm, onnxruntime-node, plain JS', ['tools/bench/conv2d/conv.ts', ...(quick ? ['--quick'] : [])]],
   ['transformer block forward+backward vs PyTorch and tfjs-wasm', ['tools/bench/transformer-block/block.ts', ...(quick ? ['3'] : [])]],
   ['WebGPU matmul vs tfjs-webgpu on the same Dawn adapter', ['tools/bench/webgpu/matmul.ts']],
   ['WebGPU fused LoRA linear', ['tools/bench/webgpu/lora-linear.ts']],
