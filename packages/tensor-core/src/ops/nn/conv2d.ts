@@ -62,7 +62,7 @@ function convDirect(x: Tensor, weight: Tensor, bias: Tensor | null, p: Conv2dKer
   return runF32('conv2d', inputs, ([xs, ws, bs], d) => d.backend.conv2d!(xs, ws, bs ?? null, p), [p.batch, p.outChannels, p.oh, p.ow], (grad) => [
     x.requiresGrad ? runF32('conv2d_input_grad', [grad, weight], ([g, ws], d) => d.backend.conv2dInputGrad!(g, ws, p), x.shape) : null,
     weight.requiresGrad ? runF32('conv2d_weight_grad', [x, grad], ([xs, g], d) => d.backend.conv2dWeightGrad!(xs, g, p), weight.shape) : null,
-    bias ? grad.sum([0, 2, 3]) : null,
+    bias?.requiresGrad ? grad.sum([0, 2, 3]) : null,
   ]);
 }
 
