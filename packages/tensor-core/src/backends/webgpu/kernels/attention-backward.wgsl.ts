@@ -1,6 +1,6 @@
 import type { KernelSource } from '../pipeline-cache.js';
 import { ATTENTION_WG } from './attention-forward.wgsl.js';
-import { ATTENTION_PROLOGUE, attentionMain, headRow, lines, range, rowDot } from './attention-registers.wgsl.js';
+import { ATTENTION_PROLOGUE, attentionMain, headRow, lines, range, rowDot, queryRowRegisters } from './attention-registers.wgsl.js';
 import { WGSL_MATH } from './wgsl-math.js';
 import { WGSL_PRELUDE } from './wgsl-prelude.js';
 
@@ -32,10 +32,7 @@ ${attentionMain(WG)} {
 ${ATTENTION_PROLOGUE}
   let firstRow = blk * ${WG * rows}u;
   let kHead = b * Lk * ${n}u;
-  ${rs.map((r) => `let row${r} = firstRow + t + ${r * WG}u;
-  let i${r} = min(row${r}, Lq - 1u);
-  let qRow${r} = (b * Lq + i${r}) * ${n}u;
-  ${lines(n, (c) => `let q${r}_${c} = Q[qRow${r} + ${c}u] * scale;`, '\n  ')}
+  ${rs.map((r) => `${queryRowRegisters(r, WG, n)}
   ${lines(n, (c) => `let g${r}_${c} = DO[qRow${r} + ${c}u];`, '\n  ')}
   let D${r} = ${rowDot(h, (c) => `g${r}_${c}`, (c) => `O[qRow${r} + ${c}u]`)};
   let lse${r} = STATS[b * Lq + i${r}];

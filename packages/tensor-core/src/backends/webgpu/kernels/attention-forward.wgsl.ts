@@ -1,5 +1,5 @@
 import type { KernelSource } from '../pipeline-cache.js';
-import { ATTENTION_PROLOGUE, attentionMain, headRow, lines, range, rowDot } from './attention-registers.wgsl.js';
+import { ATTENTION_PROLOGUE, attentionMain, headRow, lines, range, rowDot, queryRowRegisters } from './attention-registers.wgsl.js';
 import { WGSL_MATH } from './wgsl-math.js';
 import { WGSL_PRELUDE } from './wgsl-prelude.js';
 
@@ -36,10 +36,7 @@ ${ATTENTION_PROLOGUE}
   let firstRow = blk * ${WG * rows}u;
   let kHead = b * Lk * ${n}u;
   // Rows past seqQ redo the last row (no divergent exits) and store nothing.
-  ${rs.map((r) => `let row${r} = firstRow + t + ${r * WG}u;
-  let i${r} = min(row${r}, Lq - 1u);
-  let qRow${r} = (b * Lq + i${r}) * ${n}u;
-  ${lines(n, (c) => `let q${r}_${c} = Q[qRow${r} + ${c}u] * scale;`, '\n  ')}
+  ${rs.map((r) => `${queryRowRegisters(r, WG, n)}
   ${lines(n, (c) => `var a${r}_${c} = ${T}(0.0);`, '\n  ')}
   var m${r} = -inf_f32();
   var l${r} = 0.0;`).join('\n  ')}

@@ -61,3 +61,14 @@ export function attentionMain(wg: number): string {
   return `@compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32, @builtin(num_workgroups) nwg: vec3<u32>)`;
 }
+
+/**
+ * Query row r of an invocation's block: its index (clamped so rows past seqQ redo the last row
+ * instead of branching), its offset, and its head row pre-scaled into named registers q{r}_{c}.
+ */
+export function queryRowRegisters(r: number, wg: number, n: number): string {
+  return `let row${r} = firstRow + t + ${r * wg}u;
+  let i${r} = min(row${r}, Lq - 1u);
+  let qRow${r} = (b * Lq + i${r}) * ${n}u;
+  ${lines(n, (c) => `let q${r}_${c} = Q[qRow${r} + ${c}u] * scale;`, '\n  ')}`;
+}
