@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { scaledDotProductAttention, tensor } from '@loraflow/tensor-core';
 import type { AttentionKernelParams } from '../src/device/backend.js';
+import { attentionBackwardBlocking } from '../src/backends/webgpu/webgpu-attention.js';
 import type { WebGpuBackend } from '../src/backends/webgpu/webgpu-backend.js';
 import { DEVICES } from './backends.js';
 import { maxRelError, randomValues } from './reference.js';
@@ -20,6 +21,8 @@ interface FlashCase {
   causal: boolean;
   mask: 'none' | 'shared' | 'grouped';
   maskGroup?: number;
+  /** Score-block size of the blocked backward (large head dims), to split the query rows. */
+  blockFloats?: number;
 }
 
 interface FlashResult {
@@ -110,7 +113,11 @@ for (const device of gpuDevices) {
       { bh: 4, sq: 33, sk: 50, d: 64, causal: false, mask: 'grouped', maskGroup: 2 },
       { bh: 2, sq: 40, sk: 29, d: 20, causal: true, mask: 'shared' },
       { bh: 3, sq: 19, sk: 23, d: 6, causal: false, mask: 'grouped', maskGroup: 1 },
+      // Head dims > 64 take the blocked (matmul) backward: whole, and in row blocks of 8 / 16
+      // that do not divide seqQ, with grouped masks, causal and seqQ != seqK.
       { bh: 2, sq: 65, sk: 80, d: 128, causal: true, mask: 'shared' },
+      { bh: 4, sq: 37, sk: 50, d: 128, causal: false, mask: 'grouped', maskGroup: 2, blockFloats: 4 * 50 * 8 },
+      { bh: 3, sq: 45, sk: 30, d: 96, causal: true, mask: 'grouped', maskGroup: 1, blockFloats: 3 * 30 * 16 },
     ];
     it.each(cases)(
       'forward and gradients match float64 for %o',
@@ -127,7 +134,14 @@ for (const device of gpuDevices) {
         };
         const [sq, sk, sv, sg] = [q, k, v, dO].map((x) => g.upload(x, 'f32'));
         const fwd = g.flashAttention(sq, sk, sv, p);
-        const bwd = g.flashAttentionBackward(sq, sk, sv, fwd.out, sg, fwd.lse, p);
+        const saved = attentionBackwardBlocking.scoreBlockFloats;
+        attentionBackwardBlocking.scoreBlockFloats = c.blockFloats ?? saved;
+        let bwd: ReturnType<WebGpuBackend['flashAttentionBackward']>;
+        try {
+          bwd = g.flashAttentionBackward(sq, sk, sv, fwd.out, sg, fwd.lse, p);
+        } finally {
+          attentionBackwardBlocking.scoreBlockFloats = saved;
+        }
         const ref = flashReference(q, k, v, dO, mask, c, scale);
         // Outputs are convex combinations of v rows (|v| <= 1.1): judge errors against that scale.
         expect(maxRelError(await g.read(fwd.out), ref.out, 1)).toBeLessThan(1e-5);

@@ -1,10 +1,12 @@
-import type { AttentionKernelParams, Storage } from '../../device/backend.js';
+import type { AttentionKernelParams, MatmulEpilogue, MatmulParams, Storage } from '../../device/backend.js';
 import type { DType } from '../../dtype.js';
 import { TensorError } from '../../errors.js';
 import { dispatchGrid } from './dispatch-grid.js';
 import { WebGpuStorage } from './gpu-storage.js';
 import { attentionGradKVKernel, attentionGradQKernel } from './kernels/attention-backward.wgsl.js';
+import { attentionBlockProbsKernel, attentionRowBlockCopyKernel, attentionRowDotKernel } from './kernels/attention-blocked.wgsl.js';
 import { ATTENTION_WG, attentionForwardKernel } from './kernels/attention-forward.wgsl.js';
+import { WORKGROUP_SIZE } from './kernels/wgsl-prelude.js';
 import type { KernelSource } from './pipeline-cache.js';
 
 /** What the fused attention needs from the WebGPU backend (its private allocation and dispatch). */
@@ -19,9 +21,18 @@ export interface AttentionHost {
   dispatch(kernel: KernelSource, params: ArrayLike<number>, buffers: GPUBuffer[], groups: [number, number, number]): void;
   /** Records a copy of `bytes` from the start of `src` to the start of `dst`. */
   copyBuffer(src: GPUBuffer, dst: GPUBuffer, bytes: number): void;
+  /** The backend's matmulFused (the blocked backward's products). */
+  matmul(a: Storage, b: Storage, p: MatmulParams, epilogue: MatmulEpilogue): Storage;
   /** maxComputeWorkgroupsPerDimension. */
   readonly maxPerDim: number;
 }
+
+/**
+ * Sizes of the blocked backward (webgpu-attention.ts): the score block of `scoreBlockFloats`
+ * floats bounds its temporary memory (two such blocks live at once). Tests shrink it to cover
+ * the row blocking.
+ */
+export const attentionBackwardBlocking = { scoreBlockFloats: 1 << 22 };
 
 /**
  * Head dims up to this are supported: an invocation holds a few head rows in registers, and the
@@ -42,6 +53,8 @@ const REGISTER_BUDGET = 512;
 function rowsPerInvocation(d: number, live: number): number {
   return Math.max(1, Math.min(4, Math.floor(REGISTER_BUDGET / (live * d))));
 }
+
+const buf = (s: Storage) => (s as WebGpuStorage).buffer;
 
 function gpuStorage(s: Storage, what: string): WebGpuStorage {
   if (!(s instanceof WebGpuStorage)) throw new TensorError(`webgpu ${what}: storage does not belong to the webgpu backend`);
@@ -100,8 +113,11 @@ export function webGpuFlashAttention(host: AttentionHost, q: Storage, k: Storage
 }
 
 /**
- * Backend.flashAttentionBackward on WebGPU, in two dispatches: dQ (which also writes
- * D = rowsum(dO * out)), then dK / dV; probabilities are recomputed from `lse`.
+ * Backend.flashAttentionBackward on WebGPU; probabilities are recomputed from `lse`. Head dims
+ * where the dK / dV kernel holds two or more keys per invocation take two fused dispatches: dQ
+ * (which also writes D = rowsum(dO * out)), then dK / dV. Larger ones, where the fused kernels
+ * fit one row per invocation and ran slower than the unfused composite (d = 128 on lavapipe),
+ * take blockedBackward.
  */
 export function webGpuFlashAttentionBackward(
   host: AttentionHost,
@@ -125,10 +141,10 @@ export function webGpuFlashAttentionBackward(
   if (bh * sq === 0 || bh * sk === 0 || d === 0) {
     return { dq: host.fill(bh * sq * d, 'f32', 0), dk: host.fill(bh * sk * d, 'f32', 0), dv: host.fill(bh * sk * d, 'f32', 0) };
   }
-  const buf = (s: Storage) => (s as WebGpuStorage).buffer;
   // [lse | D]: one binding for both keeps each kernel within eight storage buffers.
   const stats = host.alloc(2 * bh * sq);
   host.copyBuffer(buf(lse), stats.buffer, bh * sq * 4);
+  if (rowsPerInvocation(d, 4) === 1) return blockedBackward(host, q, k, v, out, dOut, stats, mask, p);
   const dq = host.alloc(bh * sq * d);
   const dk = host.alloc(bh * sk * d);
   const dv = host.alloc(bh * sk * d);
@@ -147,4 +163,68 @@ export function webGpuFlashAttentionBackward(
   host.dispatch(attentionGradKVKernel(d, masked, kRows), attentionParams(p, kBlocks), kvBuffers, dispatchGrid(bh * kBlocks, host.maxPerDim));
   host.free(stats);
   return { dq, dk, dv };
+}
+
+/**
+ * The attention backward as matmuls over blocks of query rows (all heads at once), for large head
+ * dims: S = q k^T and dP = dO v^T for the block, one elementwise pass turns them into
+ * P = exp(scale S + mask - lse) and dS = scale P (dP - D), then dV += P^T dO, dK += dS^T q and
+ * dq = dS k. The matmul kernel keeps its operands in registers across a whole output tile, so it
+ * runs these products several times faster than the one-row fused kernels; the score block is
+ * bounded by attentionBackwardBlocking. `stats` holds lse (D is written here) and is freed.
+ */
+function blockedBackward(
+  host: AttentionHost,
+  q: Storage,
+  k: Storage,
+  v: Storage,
+  out: Storage,
+  dOut: Storage,
+  stats: WebGpuStorage,
+  mask: WebGpuStorage | null,
+  p: AttentionKernelParams,
+): { dq: Storage; dk: Storage; dv: Storage } {
+  const { batchHeads: bh, seqQ: sq, seqK: sk, headDim: d } = p;
+  const grid = (n: number) => dispatchGrid(Math.ceil(n / WORKGROUP_SIZE), host.maxPerDim);
+  host.dispatch(attentionRowDotKernel(), [bh * sq, d], [buf(out), buf(dOut), stats.buffer], grid(bh * sq));
+  const blockRows = Math.max(1, Math.min(sq, Math.floor(attentionBackwardBlocking.scoreBlockFloats / (bh * sk))));
+  const whole = blockRows === sq;
+  const dq = whole ? null : host.alloc(bh * sq * d);
+  let dk: Storage | null = null;
+  let dv: Storage | null = null;
+  let dqWhole: Storage | null = null;
+  const scale = new Uint32Array(new Float32Array([p.scale]).buffer)[0];
+  for (let r0 = 0; r0 < sq; r0 += blockRows) {
+    const R = Math.min(blockRows, sq - r0);
+    const block = (src: Storage) => {
+      if (whole) return src;
+      const b = host.alloc(bh * R * d);
+      host.dispatch(attentionRowBlockCopyKernel(), [bh, sq, R, d, r0, 1], [buf(src), b.buffer], grid(bh * R * d));
+      return b;
+    };
+    const qb = block(q);
+    const gb = block(dOut);
+    // [R, d] x [sk, d]^T per head.
+    const scores = { batch: bh, m: R, n: sk, k: d, transA: false, transB: true, aBatchStride: R * d, bBatchStride: sk * d };
+    const s = host.matmul(qb, k, scores, {});
+    const dp = host.matmul(gb, v, scores, {});
+    const probsBuffers = [buf(s), buf(dp), stats.buffer];
+    if (mask) probsBuffers.push(mask.buffer);
+    const probsParams = [bh, sq, sk, scale, p.causal ? 1 : 0, R, r0, mask ? p.maskBatchStride : 0, mask ? p.maskGroup : 1];
+    host.dispatch(attentionBlockProbsKernel(mask !== null), probsParams, probsBuffers, grid(bh * R * sk));
+    // [R, sk]^T x [R, d] per head, accumulated over the blocks.
+    const keys = { batch: bh, m: sk, n: d, k: R, transA: true, transB: false, aBatchStride: R * sk, bBatchStride: R * d };
+    dv = host.matmul(s, gb, keys, { into: dv });
+    dk = host.matmul(dp, qb, keys, { into: dk });
+    const dqb = host.matmul(dp, k, { batch: bh, m: R, n: d, k: sk, transA: false, transB: false, aBatchStride: R * sk, bBatchStride: sk * d }, {});
+    if (whole) dqWhole = dqb;
+    else {
+      host.dispatch(attentionRowBlockCopyKernel(), [bh, sq, R, d, r0, 0], [buf(dqb), buf(dq!)], grid(bh * R * d));
+      for (const t of [qb, gb, dqb]) host.free(t);
+    }
+    host.free(s);
+    host.free(dp);
+  }
+  host.free(stats);
+  return { dq: dq ?? dqWhole!, dk: dk!, dv: dv! };
 }

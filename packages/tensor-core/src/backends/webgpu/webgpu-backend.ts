@@ -417,6 +417,7 @@ export class WebGpuBackend implements Backend {
       free: (s) => this.free(s),
       dispatch: (kernel, params, buffers, groups) => this.run(kernel, params, buffers, groups),
       copyBuffer: (src, dst, bytes) => this.recorder.copyEncoder().copyBufferToBuffer(src, 0, dst, 0, bytes),
+      matmul: (a, b, p, epilogue) => this.matmulFused(a, b, p, epilogue),
       maxPerDim: this.maxPerDim,
     };
   }
