@@ -14,7 +14,9 @@ import { copyKernel } from './kernels/copy.wgsl.js';
 import { fillKernel } from './kernels/fill.wgsl.js';
 import { gatherKernel } from './kernels/gather.wgsl.js';
 import { indexedSumKernel } from './kernels/indexed-sum.wgsl.js';
+import { splitKReduceKernel } from './kernels/matmul-split-k-reduce.wgsl.js';
 import { matmulBlockCols, matmulKernel, type MatmulConfig } from './kernels/matmul.wgsl.js';
+import { splitKPlan, type SplitKPlan } from './matmul-split-k.js';
 import { reduceRowsKernel, reduceWorkgroupKernel, ROW_PER_THREAD_MAX_INNER } from './kernels/reduce.wgsl.js';
 import { maxStridedRank, stridedParams } from './kernels/strided-index.wgsl.js';
 import { unaryKernel } from './kernels/unary.wgsl.js';
@@ -33,9 +35,11 @@ export interface WebGpuBackendOptions {
   maxCachedIndexMaps?: number;
   /** Forces the matmul block: rows per workgroup (4 or 8), vec4 column groups per thread, threads per workgroup; default: by output size. */
   matmulShape?: MatmulShape | null;
+  /** Forces matmul split-K: 1 never splits, s >= 2 splits K into s slices; default: by output size and K (matmul-split-k.ts). */
+  matmulSplitK?: number | null;
 }
 
-const DEFAULTS = { maxDispatchesPerSubmit: 128, maxCachedIndexMaps: 256, matmulShape: null } satisfies Required<WebGpuBackendOptions>;
+const DEFAULTS = { maxDispatchesPerSubmit: 128, maxCachedIndexMaps: 256, matmulShape: null, matmulSplitK: null } satisfies Required<WebGpuBackendOptions>;
 
 /** The register block of the matmul kernel (see MatmulConfig). */
 export type MatmulShape = Pick<MatmulConfig, 'rows' | 'groups' | 'threads'>;
@@ -304,6 +308,11 @@ export class WebGpuBackend implements Backend {
     const gx = Math.ceil(p.n / cols);
     const rowBlocks = Math.ceil(p.m / shape.rows);
     if (gx > this.maxPerDim) throw new TensorError(`webgpu matmul: n = ${p.n} needs ${gx} workgroups of ${cols} columns, over the limit of ${this.maxPerDim}`);
+    const split = this.matmulSplitPlan(p, gx * rowBlocks * p.batch);
+    if (split) {
+      this.matmulSplitK(sa.buffer, sb.buffer, out.buffer, bias?.buffer ?? null, p, config, split, alpha, gx, rowBlocks);
+      return out;
+    }
     const kernel = matmulKernel(config);
     const buffers = [sa.buffer, sb.buffer, out.buffer];
     if (bias) buffers.push(bias.buffer);
@@ -316,6 +325,39 @@ export class WebGpuBackend implements Backend {
       }
     }
     return out;
+  }
+
+  /** The split-K plan of a matmul whose blocks make `workgroups` workgroups, or null (matmul-split-k.ts). */
+  matmulSplitPlan(p: MatmulParams, workgroups: number): SplitKPlan | null {
+    // The partials [slices, batch, m, n] must fit one storage binding; a z dispatch holds whole batches.
+    const maxByMemory = Math.floor(this.device.limits.maxStorageBufferBindingSize / (4 * p.batch * p.m * p.n));
+    return splitKPlan(workgroups, p.k, this.opts.matmulSplitK, Math.min(maxByMemory, this.maxPerDim));
+  }
+
+  /**
+   * Split-K matmul: the block kernel writes each K slice's plain product to pooled partials
+   * [slices, batch, m, n] (workgroup z = batch * slices + slice), then one reduction sums the
+   * slices in order and applies the epilogue. Deterministic: no atomics.
+   */
+  private matmulSplitK(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, bias: GPUBuffer | null, p: MatmulParams, config: MatmulConfig, split: SplitKPlan, alpha: number, gx: number, rowBlocks: number): void {
+    const outputs = p.batch * p.m * p.n;
+    const partials = this.pool.acquire(4 * split.slices * outputs);
+    const kernel = matmulKernel({ ...config, bias: false, activation: null, accumulate: false, splitK: true });
+    const batchesPerDispatch = Math.floor(this.maxPerDim / split.slices);
+    for (let base = 0; base < p.batch; base += batchesPerDispatch) {
+      const count = Math.min(batchesPerDispatch, p.batch - base);
+      for (let rowBase = 0; rowBase < rowBlocks; rowBase += this.maxPerDim) {
+        const gy = Math.min(this.maxPerDim, rowBlocks - rowBase);
+        this.run(kernel, [p.m, p.n, p.k, p.aBatchStride, p.bBatchStride, base, 0, rowBase, p.batch, split.slices, split.chunk], [a, b, partials], [gx, gy, count * split.slices]);
+      }
+    }
+    const vec4 = p.n % 4 === 0;
+    const reduce = splitKReduceKernel({ vec4, bias: bias !== null, activation: config.activation, accumulate: config.accumulate });
+    const buffers = [partials, out];
+    if (bias) buffers.push(bias);
+    this.run(reduce, [outputs, p.n, split.slices, 0, 0, 0, alpha], buffers, this.grid1d(vec4 ? outputs / 4 : outputs));
+    // Parked until the recorded dispatches are submitted (BufferPool.release).
+    this.pool.release(partials);
   }
 
   /**

@@ -31,6 +31,12 @@ export interface MatmulConfig {
   readonly activation?: UnaryOp | null;
   /** C = epilogue(alpha * A B + C_old): accumulate into the existing output (alpha, param 6, always scales A B). */
   readonly accumulate?: boolean;
+  /**
+   * Split-K partial pass: workgroup z is (batch, K slice), the slice's plain sum goes to a partial
+   * buffer [slices, batch, M, N] (no epilogue; matmul-split-k-reduce.wgsl.ts sums and finishes).
+   * Params 8-10: total batch, slices, K per slice (a multiple of 4).
+   */
+  readonly splitK?: boolean;
 }
 
 /** Output columns covered by one workgroup. */
@@ -66,7 +72,7 @@ export function matmulKernel(c: MatmulConfig): KernelSource {
   const W = c.threads;
   const formA = c.formA ?? 'f32';
   const formB = c.formB ?? 'f32';
-  const key = `matmul:r${R}g${G}t${W}:${c.transA ? 'T' : 'N'}${c.transB ? 'T' : 'N'}:${c.vecA ? 'v' : 's'}${c.vecB ? 'v' : 's'}${formA === 'f16' ? ':ah' : ''}${formB === 'f16' ? ':bh' : ''}${c.fit ? ':fit' : ''}${c.bias ? ':bias' : ''}${c.activation ? `:${c.activation}` : ''}${c.accumulate ? ':acc' : ''}`;
+  const key = `matmul:r${R}g${G}t${W}:${c.transA ? 'T' : 'N'}${c.transB ? 'T' : 'N'}:${c.vecA ? 'v' : 's'}${c.vecB ? 'v' : 's'}${formA === 'f16' ? ':ah' : ''}${formB === 'f16' ? ':bh' : ''}${c.fit ? ':fit' : ''}${c.splitK ? ':splitk' : `${c.bias ? ':bias' : ''}${c.activation ? `:${c.activation}` : ''}${c.accumulate ? ':acc' : ''}`}`;
   return { key, wgsl: () => matmulWgsl(c, R, G, W, formA, formB) };
 }
 
@@ -94,8 +100,8 @@ function matmulWgsl(c: MatmulConfig, R: number, G: number, W: number, formA: Mat
   /** A(r, k + q) and B(k + q, group g) as WGSL values for one K step; `guard` zeroes k + q >= K. */
   const step = (guard: boolean): string => {
     const out: string[] = [];
-    const kq = (q: number) => (guard ? `min(k + ${q}u, K - 1u)` : `(k + ${q}u)`);
-    const keep = (q: number) => `k + ${q}u < K`;
+    const kq = (q: number) => (guard ? `min(k + ${q}u, KE - 1u)` : `(k + ${q}u)`);
+    const keep = (q: number) => `k + ${q}u < KE`;
     // A values: aval[r][q].
     const aval: string[][] = range(R).map(() => []);
     if (!c.transA) {
@@ -162,22 +168,17 @@ function matmulWgsl(c: MatmulConfig, R: number, G: number, W: number, formA: Mat
       const col = `(cb + ${g * W}u) * 4u`;
       const at = `cBase + (row0 + ${r}u) * N + ${col}`;
       if (vecOut) {
-        stores.push(`{ let at = (${at}) >> 2u; C[at] = epilogue4(acc${r}_${g}, ${c.accumulate ? 'C[at]' : 'vec4<f32>(0.0)'}, ${col}); }`);
+        stores.push(c.splitK ? `C[(${at}) >> 2u] = acc${r}_${g};` : `{ let at = (${at}) >> 2u; C[at] = epilogue4(acc${r}_${g}, ${c.accumulate ? 'C[at]' : 'vec4<f32>(0.0)'}, ${col}); }`);
       } else {
-        stores.push(`if (row0 + ${r}u < M) { for (var j = 0u; j < 4u; j = j + 1u) { let col = ${col} + j; if (col < N) { let at = ${at} + j; C[at] = epilogue(acc${r}_${g}[j], ${c.accumulate ? 'C[at]' : '0.0'}, col); } } }`);
+        const value = c.splitK ? `acc${r}_${g}[j]` : `epilogue(acc${r}_${g}[j], ${c.accumulate ? 'C[at]' : '0.0'}, col)`;
+        stores.push(`if (row0 + ${r}u < M) { for (var j = 0u; j < 4u; j = j + 1u) { let col = ${col} + j; if (col < N) { let at = ${at} + j; C[at] = ${value}; } } }`);
       }
     }
   }
-  return `${formA === 'f16' || formB === 'f16' ? 'enable f16;\n' : ''}${WGSL_PRELUDE}${c.activation ? WGSL_MATH : ''}
-${c.bias ? '@group(0) @binding(4) var<storage, read> BIAS: array<f32>;' : ''}
-fn epilogue(v: f32, old: f32, col: u32) -> f32 {
-  var x = pf(6u) * v${c.accumulate ? ' + old' : ''}${c.bias ? ' + BIAS[col]' : ''};
-  ${c.activation ? `x = ${UNARY_EXPR[c.activation]};` : ''}
-  return x;
-}
-fn epilogue4(v: vec4<f32>, old: vec4<f32>, col: u32) -> vec4<f32> {
-  return vec4<f32>(epilogue(v.x, old.x, col), epilogue(v.y, old.y, col + 1u), epilogue(v.z, old.z, col + 2u), epilogue(v.w, old.w, col + 3u));
-}
+  const epilogued = !c.splitK;
+  return `${formA === 'f16' || formB === 'f16' ? 'enable f16;\n' : ''}${WGSL_PRELUDE}${epilogued && c.activation ? WGSL_MATH : ''}
+${epilogued && c.bias ? '@group(0) @binding(4) var<storage, read> BIAS: array<f32>;' : ''}
+${epilogued ? matmulEpilogueWgsl(c) : ''}
 ${operandBinding('A', 1, c.vecA, formA)}
 ${operandBinding('B', 2, c.vecB, formB)}
 @group(0) @binding(3) var<storage, read_write> C: array<${vecOut ? 'vec4<f32>' : 'f32'}>;
@@ -186,23 +187,46 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let M = pu(0u);
   let N = pu(1u);
   let K = pu(2u);
-  let batch = wid.z + pu(5u);
+  ${c.splitK ? `let slices = pu(9u);
+  let slice = wid.z % slices;
+  let batch = wid.z / slices + pu(5u);
+  let K0 = slice * pu(10u);
+  let KE = max(K0, min(K, K0 + pu(10u)));
+  let cBase = (slice * pu(8u) + batch) * M * N;` : `let batch = wid.z + pu(5u);
+  let K0 = 0u;
+  let KE = K;
+  let cBase = batch * M * N;`}
   let aBase = batch * pu(3u);
   let bBase = batch * pu(4u);
-  let cBase = batch * M * N;
   let row0 = (wid.y + pu(7u)) * ${R}u;
   let cb = wid.x * ${G * W}u + lid.x;
   ${setup.join('\n  ')}
   ${accs.join('\n  ')}
-  let K4 = K & ~3u;
-  for (var k = 0u; k < K4; k = k + 4u) {
+  let K4 = K0 + ((KE - K0) & ~3u);
+  for (var k = K0; k < K4; k = k + 4u) {
     ${step(false)}
   }
-  ${c.fit ? '' : `if (K4 < K) {
+  ${c.fit ? '' : `if (K4 < KE) {
     let k = K4;
     ${step(true)}
   }`}
   ${stores.join('\n  ')}
 }
 `;
+}
+
+/**
+ * The matmul epilogue as WGSL functions `epilogue` / `epilogue4`: alpha (param 6) times the
+ * product, plus the old output (accumulate), plus BIAS[col], then the activation. Shared by the
+ * block kernel and the split-K reduction so both finish a product identically.
+ */
+export function matmulEpilogueWgsl(c: Pick<MatmulConfig, 'bias' | 'activation' | 'accumulate'>): string {
+  return `fn epilogue(v: f32, old: f32, col: u32) -> f32 {
+  var x = pf(6u) * v${c.accumulate ? ' + old' : ''}${c.bias ? ' + BIAS[col]' : ''};
+  ${c.activation ? `x = ${UNARY_EXPR[c.activation]};` : ''}
+  return x;
+}
+fn epilogue4(v: vec4<f32>, old: vec4<f32>, col: u32) -> vec4<f32> {
+  return vec4<f32>(epilogue(v.x, old.x, col), epilogue(v.y, old.y, col + 1u), epilogue(v.z, old.z, col + 2u), epilogue(v.w, old.w, col + 3u));
+}`;
 }
