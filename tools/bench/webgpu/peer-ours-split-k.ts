@@ -11,7 +11,7 @@ import type { MatmulParams } from '../../../packages/tensor-core/src/device/back
 import { benchInput, emit, measure, numberArg, type Timing } from '../cpu-kernels/measure.js';
 
 const shapesArg = process.argv.includes('--shapes') ? process.argv[process.argv.indexOf('--shapes') + 1] : '16x3072x4096,64x64x65536';
-const forced = numberArg(process.argv, '--slices', 0);
+const forced = numberArg(process.argv, 'slices', 0);
 const device = await getDevice('webgpu');
 const gpu = (device.backend as WebGpuBackend).device;
 const variants = { plain: new WebGpuBackend(gpu, { matmulSplitK: 1 }), splitK: new WebGpuBackend(gpu, { matmulSplitK: forced || null }) };
@@ -19,14 +19,16 @@ const out: Record<string, Timing> = {};
 const notes: string[] = [];
 // Variants alternate over several short rounds (median of the round medians): on a shared 2-core
 // host the load drifts within seconds, which a back-to-back pair would read as a speed difference.
-const rounds = numberArg(process.argv, '--rounds', 5);
+const rounds = numberArg(process.argv, 'rounds', 6);
 const median = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
 for (const shape of shapesArg.split(',')) {
   const [m, n, k] = shape.split('x').map(Number);
   const p: MatmulParams = { batch: 1, m, n, k, transA: true, transB: false, aBatchStride: 0, bBatchStride: 0 };
   const timings: Record<string, Timing[]> = { plain: [], splitK: [] };
   for (let round = 0; round < rounds; round++) {
-    for (const [name, backend] of Object.entries(variants)) {
+    // Odd rounds run the variants in reverse order, so going second (warm caches) favours neither.
+    const order = Object.entries(variants);
+    for (const [name, backend] of round % 2 ? order.reverse() : order) {
       const a = backend.upload(benchInput(k * m, 1), 'f32');
       const b = backend.upload(benchInput(k * n, 2), 'f32');
       if (round === 0 && name === 'splitK') {
