@@ -40,6 +40,14 @@ export const attentionBackwardBlocking = { scoreBlockFloats: 1 << 22 };
  */
 export const MAX_ATTENTION_HEAD_DIM = 256;
 
+/**
+ * Head dims from which the backward runs as matmuls (blockedBackward). On lavapipe (4 heads,
+ * seq 1024) the fused backward ran 0.61x the unfused composite at d = 128 (one key per
+ * invocation) and the blocked one beat the fused one at d = 64 too (fwd + bwd 704 against
+ * 1499 ms wall); at d = 32 (four rows per invocation) the fused one was ~10% faster.
+ */
+const BLOCKED_BACKWARD_MIN_HEAD_DIM = 64;
+
 /** Floats of head rows an invocation keeps in registers (see rowsPerInvocation). */
 const REGISTER_BUDGET = 512;
 
@@ -114,10 +122,8 @@ export function webGpuFlashAttention(host: AttentionHost, q: Storage, k: Storage
 
 /**
  * Backend.flashAttentionBackward on WebGPU; probabilities are recomputed from `lse`. Head dims
- * where the dK / dV kernel holds two or more keys per invocation take two fused dispatches: dQ
- * (which also writes D = rowsum(dO * out)), then dK / dV. Larger ones, where the fused kernels
- * fit one row per invocation and ran slower than the unfused composite (d = 128 on lavapipe),
- * take blockedBackward.
+ * below BLOCKED_BACKWARD_MIN_HEAD_DIM take two fused dispatches: dQ (which also writes
+ * D = rowsum(dO * out)), then dK / dV; larger ones take blockedBackward.
  */
 export function webGpuFlashAttentionBackward(
   host: AttentionHost,
@@ -144,7 +150,7 @@ export function webGpuFlashAttentionBackward(
   // [lse | D]: one binding for both keeps each kernel within eight storage buffers.
   const stats = host.alloc(2 * bh * sq);
   host.copyBuffer(buf(lse), stats.buffer, bh * sq * 4);
-  if (rowsPerInvocation(d, 4) === 1) return blockedBackward(host, q, k, v, out, dOut, stats, mask, p);
+  if (d >= BLOCKED_BACKWARD_MIN_HEAD_DIM) return blockedBackward(host, q, k, v, out, dOut, stats, mask, p);
   const dq = host.alloc(bh * sq * d);
   const dk = host.alloc(bh * sk * d);
   const dv = host.alloc(bh * sk * d);
