@@ -113,11 +113,13 @@ for (const device of gpuDevices) {
       { bh: 4, sq: 33, sk: 50, d: 64, causal: false, mask: 'grouped', maskGroup: 2 },
       { bh: 2, sq: 40, sk: 29, d: 20, causal: true, mask: 'shared' },
       { bh: 3, sq: 19, sk: 23, d: 6, causal: false, mask: 'grouped', maskGroup: 1 },
-      // Head dims > 64 take the blocked (matmul) backward: whole, and in row blocks of 8 / 16
+      // Head dims >= 64 take the blocked (matmul) backward: whole, and in row blocks of 8 / 16 / 6
       // that do not divide seqQ, with grouped masks, causal and seqQ != seqK.
       { bh: 2, sq: 65, sk: 80, d: 128, causal: true, mask: 'shared' },
       { bh: 4, sq: 37, sk: 50, d: 128, causal: false, mask: 'grouped', maskGroup: 2, blockFloats: 4 * 50 * 8 },
       { bh: 3, sq: 45, sk: 30, d: 96, causal: true, mask: 'grouped', maskGroup: 1, blockFloats: 3 * 30 * 16 },
+      // Odd head dim: scalar registers in the forward, scalar operand loads in the backward's matmuls.
+      { bh: 2, sq: 21, sk: 17, d: 66, causal: false, mask: 'none', blockFloats: 2 * 17 * 6 },
     ];
     it.each(cases)(
       'forward and gradients match float64 for %o',
