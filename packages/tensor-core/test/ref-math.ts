@@ -1,4 +1,5 @@
 /** Float64 reference math for tests (independent of the kernels' approximations). */
+import type { MatmulParams } from '../src/device/backend.js';
 
 /** erf to ~1e-15: Maclaurin series below 3, continued fraction for erfc above. */
 export function erf64(x: number): number {
@@ -120,4 +121,23 @@ export function conv2d64(
         }
     }
   return { v, shape: [n, o, oh, ow] };
+}
+
+/** float64 matmul epilogue reference: alpha * op(A) op(B) + into + bias, then an activation, per batch (stride 0 broadcasts). */
+export function matmulEpilogue64(a: ArrayLike<number>, b: ArrayLike<number>, p: MatmulParams, opts: { alpha?: number; into?: Float32Array; bias?: Float32Array; act?: (x: number) => number } = {}): Float64Array {
+  const { batch, m, n, k, transA, transB } = p;
+  const out = new Float64Array(batch * m * n);
+  for (let t = 0; t < batch; t++) {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let q = 0; q < k; q++) s += a[t * p.aBatchStride + (transA ? q * m + i : i * k + q)] * b[t * p.bBatchStride + (transB ? j * k + q : q * n + j)];
+        const at = (t * m + i) * n + j;
+        let v = (opts.alpha ?? 1) * s + (opts.into ? opts.into[at] : 0) + (opts.bias ? opts.bias[j] : 0);
+        if (opts.act) v = opts.act(v);
+        out[at] = v;
+      }
+    }
+  }
+  return out;
 }

@@ -5,6 +5,7 @@ import { matmulKernel, type MatmulConfig } from '../src/backends/webgpu/kernels/
 import { splitKReduceKernel } from '../src/backends/webgpu/kernels/matmul-split-k-reduce.wgsl.js';
 import { splitKPlan, SPLIT_K_MIN_SLICE } from '../src/backends/webgpu/matmul-split-k.js';
 import { WebGpuBackend } from '../src/backends/webgpu/webgpu-backend.js';
+import { matmulEpilogue64 } from './ref-math.js';
 import { DEVICES } from './backends.js';
 import { maxRelError, randomF32 } from './reference.js';
 
@@ -13,24 +14,6 @@ const gpuDevices = DEVICES.filter((d) => d.kind === 'webgpu');
 /** Workgroups of the default 8-row x 32-column block (webgpu-backend.ts MATMUL_BLOCK) for one output. */
 const blockWorkgroups = (batch: number, m: number, n: number) => batch * Math.ceil(m / 8) * Math.ceil(n / 32);
 
-/** float64 alpha * op(A) op(B) + into + bias, then an activation, per batch (stride 0 broadcasts). */
-function reference(a: ArrayLike<number>, b: ArrayLike<number>, p: MatmulParams, opts: { alpha?: number; into?: Float32Array; bias?: Float32Array; act?: (x: number) => number } = {}): Float64Array {
-  const { batch, m, n, k, transA, transB } = p;
-  const out = new Float64Array(batch * m * n);
-  for (let t = 0; t < batch; t++) {
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++) {
-        let s = 0;
-        for (let q = 0; q < k; q++) s += a[t * p.aBatchStride + (transA ? q * m + i : i * k + q)] * b[t * p.bBatchStride + (transB ? j * k + q : q * n + j)];
-        const at = (t * m + i) * n + j;
-        let v = (opts.alpha ?? 1) * s + (opts.into ? opts.into[at] : 0) + (opts.bias ? opts.bias[j] : 0);
-        if (opts.act) v = opts.act(v);
-        out[at] = v;
-      }
-    }
-  }
-  return out;
-}
 
 const relu = (x: number) => Math.max(0, x);
 const transposes: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
@@ -97,7 +80,7 @@ for (const device of gpuDevices) {
             const before = backend.stats().recorder.dispatches;
             const out = (await backend.read(backend.matmul(backend.upload(a, 'f32'), backend.upload(b, 'f32'), p))) as Float32Array;
             expect(backend.stats().recorder.dispatches - before, 'partial and reduce dispatches').toBe(2);
-            expect(maxRelError(out, reference(a, b, p), 1), `${batch} x ${m} x ${n} x ${k} trans ${transA} ${transB}`).toBeLessThan(5e-6);
+            expect(maxRelError(out, matmulEpilogue64(a, b, p), 1), `${batch} x ${m} x ${n} x ${k} trans ${transA} ${transB}`).toBeLessThan(5e-6);
           }
         }
       } finally {
@@ -115,13 +98,13 @@ for (const device of gpuDevices) {
           const into = randomF32(2 * m * n, 83);
           const bias = randomF32(n, 84);
           const scaled = await backend.read(backend.matmulFused(backend.upload(a, 'f32'), backend.upload(b, 'f32'), p, { alpha: -0.75 }));
-          expect(maxRelError(scaled as Float32Array, reference(a, b, p, { alpha: -0.75 }), 1), `alpha ${m}`).toBeLessThan(5e-6);
+          expect(maxRelError(scaled as Float32Array, matmulEpilogue64(a, b, p, { alpha: -0.75 }), 1), `alpha ${m}`).toBeLessThan(5e-6);
           const biased = await backend.read(backend.matmulFused(backend.upload(a, 'f32'), backend.upload(b, 'f32'), p, { bias: backend.upload(bias, 'f32'), activation: 'tanh' }));
-          expect(maxRelError(biased as Float32Array, reference(a, b, p, { bias, act: Math.tanh }), 1), `bias tanh ${m}`).toBeLessThan(5e-6);
+          expect(maxRelError(biased as Float32Array, matmulEpilogue64(a, b, p, { bias, act: Math.tanh }), 1), `bias tanh ${m}`).toBeLessThan(5e-6);
           const target = backend.upload(into, 'f32');
           const same = backend.matmulFused(backend.upload(a, 'f32'), backend.upload(b, 'f32'), p, { into: target, alpha: 0.5, bias: backend.upload(bias, 'f32'), activation: 'relu' });
           expect(same).toBe(target);
-          expect(maxRelError((await backend.read(same)) as Float32Array, reference(a, b, p, { alpha: 0.5, into, bias, act: relu }), 1), `accumulate ${m}`).toBeLessThan(5e-6);
+          expect(maxRelError((await backend.read(same)) as Float32Array, matmulEpilogue64(a, b, p, { alpha: 0.5, into, bias, act: relu }), 1), `accumulate ${m}`).toBeLessThan(5e-6);
         }
       } finally {
         backend.destroy();
@@ -138,7 +121,7 @@ for (const device of gpuDevices) {
             const p: MatmulParams = { batch: 1, m, n, k, transA, transB, aBatchStride: 0, bBatchStride: 0 };
             const run = async () => (await backend.read(backend.matmul(backend.upload(aHalf, 'f16'), backend.upload(bHalf, 'f16'), p))) as Float32Array;
             const out = await run();
-            const expected = reference(Float64Array.from(aHalf, f16BitsToF32), Float64Array.from(bHalf, f16BitsToF32), p);
+            const expected = matmulEpilogue64(Float64Array.from(aHalf, f16BitsToF32), Float64Array.from(bHalf, f16BitsToF32), p);
             expect(maxRelError(out, expected, 1), `${m} x ${n} x ${k} trans ${transA} ${transB}`).toBeLessThan(1e-5);
             // Slices are summed in a fixed order: the same inputs give the same bits.
             expect(await run()).toEqual(out);

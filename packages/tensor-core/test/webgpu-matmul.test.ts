@@ -2,29 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { MatmulParams } from '../src/device/backend.js';
 import { matmulKernel, type MatmulConfig } from '../src/backends/webgpu/kernels/matmul.wgsl.js';
 import { WebGpuBackend, type MatmulShape } from '../src/backends/webgpu/webgpu-backend.js';
+import { matmulEpilogue64 } from './ref-math.js';
 import { DEVICES } from './backends.js';
 import { maxRelError, randomF32 } from './reference.js';
 
 const gpuDevices = DEVICES.filter((d) => d.kind === 'webgpu');
 
-/** float64 reference of alpha * op(A) op(B) + into + bias, then an activation, per batch (stride 0 broadcasts). */
-function reference(a: Float32Array, b: Float32Array, p: MatmulParams, opts: { alpha?: number; into?: Float32Array; bias?: Float32Array; act?: (x: number) => number } = {}): Float64Array {
-  const { batch, m, n, k, transA, transB } = p;
-  const out = new Float64Array(batch * m * n);
-  for (let t = 0; t < batch; t++) {
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++) {
-        let s = 0;
-        for (let q = 0; q < k; q++) s += a[t * p.aBatchStride + (transA ? q * m + i : i * k + q)] * b[t * p.bBatchStride + (transB ? j * k + q : q * n + j)];
-        const at = (t * m + i) * n + j;
-        let v = (opts.alpha ?? 1) * s + (opts.into ? opts.into[at] : 0) + (opts.bias ? opts.bias[j] : 0);
-        if (opts.act) v = opts.act(v);
-        out[at] = v;
-      }
-    }
-  }
-  return out;
-}
 
 const relu = (x: number) => Math.max(0, x);
 
@@ -72,7 +55,7 @@ for (const device of gpuDevices) {
             const p: MatmulParams = { batch, m, n, k, transA, transB, aBatchStride: batch === 3 ? 0 : m * k, bBatchStride: batch === 2 ? k * n : 0 };
             const out = (await backend.read(backend.matmul(backend.upload(a, 'f32'), backend.upload(b, 'f32'), p))) as Float32Array;
             // f32 sums of <= 13 terms of magnitude <= 1.21, judged against the term scale (floor 1).
-            expect(maxRelError(out, reference(a, b, p), 1), `${batch} x ${m} x ${n} x ${k} trans ${transA} ${transB}`).toBeLessThan(2e-6);
+            expect(maxRelError(out, matmulEpilogue64(a, b, p), 1), `${batch} x ${m} x ${n} x ${k} trans ${transA} ${transB}`).toBeLessThan(2e-6);
           }
         }
       } finally {
@@ -89,11 +72,11 @@ for (const device of gpuDevices) {
         const into = randomF32(2 * m * n, 33);
         const bias = randomF32(n, 34);
         const scaled = await g.read(g.matmulFused(g.upload(a, 'f32'), g.upload(b, 'f32'), p, { alpha: -0.75 }));
-        expect(maxRelError(scaled as Float32Array, reference(a, b, p, { alpha: -0.75 }), 1), `alpha ${m}`).toBeLessThan(2e-6);
+        expect(maxRelError(scaled as Float32Array, matmulEpilogue64(a, b, p, { alpha: -0.75 }), 1), `alpha ${m}`).toBeLessThan(2e-6);
         const target = g.upload(into, 'f32');
         const same = g.matmulFused(g.upload(a, 'f32'), g.upload(b, 'f32'), p, { into: target, alpha: 0.5, bias: g.upload(bias, 'f32'), activation: 'relu' });
         expect(same).toBe(target);
-        const expected = reference(a, b, p, { alpha: 0.5, into, bias, act: relu });
+        const expected = matmulEpilogue64(a, b, p, { alpha: 0.5, into, bias, act: relu });
         expect(maxRelError((await g.read(same)) as Float32Array, expected, 1), `accumulate ${m}`).toBeLessThan(2e-6);
       }
     });
@@ -104,7 +87,7 @@ for (const device of gpuDevices) {
       const a = randomF32(m * 2, 41);
       const b = randomF32(6, 42);
       const out = (await g.read(g.matmul(g.upload(a, 'f32'), g.upload(b, 'f32'), p))) as Float32Array;
-      expect(maxRelError(out, reference(a, b, p), 1)).toBeLessThan(1e-6);
+      expect(maxRelError(out, matmulEpilogue64(a, b, p), 1)).toBeLessThan(1e-6);
     });
   });
 }
