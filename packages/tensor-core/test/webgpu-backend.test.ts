@@ -8,6 +8,7 @@ import { collapseLayout } from '../src/backends/webgpu/strided-layout.js';
 import type { WebGpuBackend } from '../src/backends/webgpu/webgpu-backend.js';
 import { DEVICES } from './backends.js';
 import { maxRelError, randomValues, strides } from './reference.js';
+import { matmulEpilogue64 } from './ref-math.js';
 
 const gpuDevices = DEVICES.filter((d) => d.kind === 'webgpu');
 const ref = cpu.backend;
@@ -187,16 +188,7 @@ for (const device of gpuDevices) {
         const b = Float32Array.from(randomValues(k * n, 22));
         const p = { batch, m, n, k, transA, transB, aBatchStride: m * k, bBatchStride: 0 };
         const out = (await g.read(g.matmul(g.upload(a, 'f32'), g.upload(b, 'f32'), p))) as Float32Array;
-        const expected = new Float64Array(batch * m * n);
-        for (let t = 0; t < batch; t++) {
-          for (let i = 0; i < m; i++) {
-            for (let j = 0; j < n; j++) {
-              let s = 0;
-              for (let q = 0; q < k; q++) s += a[t * m * k + (transA ? q * m + i : i * k + q)] * b[transB ? j * k + q : q * n + j];
-              expected[(t * m + i) * n + j] = s;
-            }
-          }
-        }
+        const expected = matmulEpilogue64(a, b, p);
         // f32 accumulation over <= 150 terms of magnitude <= 1.2: ~150 * 6e-8 against the term scale (floor 1).
         expect(maxRelError(out, expected, 1), `trans ${transA} ${transB}`).toBeLessThan(1e-5);
       }

@@ -4,6 +4,7 @@ import type { WebGpuStorage } from '../src/backends/webgpu/gpu-storage.js';
 import type { WebGpuBackend } from '../src/backends/webgpu/webgpu-backend.js';
 import { DEVICES } from './backends.js';
 import { maxRelError, randomF32, strides } from './reference.js';
+import { matmulEpilogue64 } from './ref-math.js';
 
 const gpuDevices = DEVICES.filter((d) => d.kind === 'webgpu');
 const ref = cpu.backend;
@@ -156,16 +157,7 @@ for (const device of gpuDevices) {
           const upB = formB === 'f16' ? g.upload(bHalf, 'f16') : g.upload(Float32Array.from(b), 'f32');
           const p = { batch, m, n, k, transA, transB, aBatchStride: m * k, bBatchStride: 0 };
           const out = (await g.read(g.matmul(upA, upB, p))) as Float32Array;
-          const expected = new Float64Array(batch * m * n);
-          for (let t = 0; t < batch; t++) {
-            for (let i = 0; i < m; i++) {
-              for (let j = 0; j < n; j++) {
-                let s = 0;
-                for (let q = 0; q < k; q++) s += a[t * m * k + (transA ? q * m + i : i * k + q)] * b[transB ? j * k + q : q * n + j];
-                expected[(t * m + i) * n + j] = s;
-              }
-            }
-          }
+          const expected = matmulEpilogue64(a, b, p);
           // Products of halves are exact in f32; only the f32 sums of <= 40 terms round.
           expect(maxRelError(out, expected, 1), `trans ${transA} ${transB}, ${formA} x ${formB}`).toBeLessThan(1e-5);
         }
