@@ -59,16 +59,20 @@ export function numericGrad(f: (x: Float64Array) => number, x: Float64Array, h =
   return g;
 }
 
-/** Seeded f32 values in ±[0.1, 1.1] from a xorshift stream: never zero, so every product contributes and errors are visible. */
-export function randomF32(n: number, seed: number): Float32Array {
+/** n uniform values in [0, 1) from a seeded xorshift32 stream (the seed 0 acts as 1). */
+export function xorshiftUnits(n: number, seed: number): Float64Array {
   let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
+  const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     s ^= s << 13;
     s ^= s >>> 17;
     s ^= s << 5;
-    const u = (s >>> 0) / 2 ** 32;
-    out[i] = (u < 0.5 ? -1 : 1) * (0.1 + 2 * Math.abs(u - 0.5));
+    out[i] = (s >>> 0) / 2 ** 32;
   }
   return out;
+}
+
+/** Seeded f32 values in ±[0.1, 1.1] from a xorshift stream: never zero, so every product contributes and errors are visible. */
+export function randomF32(n: number, seed: number): Float32Array {
+  return Float32Array.from(xorshiftUnits(n, seed), (u) => (u < 0.5 ? -1 : 1) * (0.1 + 2 * Math.abs(u - 0.5)));
 }

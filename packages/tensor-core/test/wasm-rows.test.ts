@@ -1,17 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { xorshiftUnits } from './reference.js';
 import { createWasmKernels, UNARY_KERNEL_OPS, WasmKernelError, type UnaryKernelOp, type WasmKernels } from '../src/backends/cpu/wasm/index.js';
 
 /** Seeded uniform values in [lo, hi). */
 function uniform(n: number, seed: number, lo: number, hi: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = lo + ((s >>> 0) / 2 ** 32) * (hi - lo);
-  }
-  return out;
+  return Float32Array.from(xorshiftUnits(n, seed), (u) => lo + u * (hi - lo));
 }
 
 /** erfc(z) for z >= 0 in float64: Taylor series of erf below 3, continued fraction above. */

@@ -45,17 +45,22 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-/** Seeded values in [-1, 1), so peers multiply identical inputs. */
-export function benchInput(n: number, seed: number): Float32Array {
+/** n uniform values in [0, 1) from a seeded xorshift32 stream (the seed 0 acts as 1). */
+export function xorshiftUnits(n: number, seed: number): Float64Array {
   let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
+  const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     s ^= s << 13;
     s ^= s >>> 17;
     s ^= s << 5;
-    out[i] = (s >>> 0) / 2 ** 31 - 1;
+    out[i] = (s >>> 0) / 2 ** 32;
   }
   return out;
+}
+
+/** Seeded values in [-1, 1), so peers multiply identical inputs. */
+export function benchInput(n: number, seed: number): Float32Array {
+  return Float32Array.from(xorshiftUnits(n, seed), (u) => 2 * u - 1);
 }
 
 /** Result line a peer process prints on stdout: JSON after this prefix. */

@@ -6,20 +6,13 @@
  * only the forming of W (the SVD of a real-size W takes far too long to run in a benchmark).
  */
 import { jacobiSvd } from '../../../packages/pca-rerank/src/index.js';
+import { xorshiftUnits } from '../cpu-kernels/measure.js';
 
 const rank = 64;
 const keep = 16;
 
 function seeded(n: number, seed: number, scale: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = ((s >>> 0) / 4294967296 - 0.5) * scale;
-  }
-  return out;
+  return Float32Array.from(xorshiftUnits(n, seed), (u) => (u - 0.5) * scale);
 }
 
 const formOnly = process.argv.includes('--form-only');
