@@ -9,3 +9,8 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   const differentiable = isFloat(x.dtype) && isFloat(dtype);
   return resultTensor('cast', storage, x.shape, dtype, x.device, [x], differentiable ? (g) => [cast(g, x.dtype)] : undefined);
 }
+
+/** x itself when it is f32, else an f32 copy (for kernels that read f32 storage). */
+export function asF32(x: Tensor): Tensor {
+  return x.dtype === 'f32' ? x : cast(x, 'f32');
+}

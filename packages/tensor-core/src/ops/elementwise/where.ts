@@ -4,7 +4,7 @@ import type { Tensor } from '../../tensor.js';
 import { full, zerosLike } from '../creation.js';
 import { commonDevice, floatResultDtype, resultTensor } from '../op-result.js';
 import { sumToShape } from '../reduce/sum-to-shape.js';
-import { cast } from '../cast.js';
+import { asF32, cast } from '../cast.js';
 import { ge, le, mul } from './binary.js';
 
 type Operand = Tensor | number;
@@ -17,8 +17,8 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   const device = commonDevice('where', [cond, at, bt]);
   const shape = broadcastShapes(broadcastShapes(cond.shape, at.shape, 'where'), bt.shape, 'where');
   const c8 = cond.dtype === 'u8' ? cond : cast(cond.dtype === 'i32' ? cond : cond.ne(0), 'u8');
-  const a32 = at.dtype === 'f32' ? at : cast(at, 'f32');
-  const b32 = bt.dtype === 'f32' ? bt : cast(bt, 'f32');
+  const a32 = asF32(at);
+  const b32 = asF32(bt);
   const storage = device.backend.where(
     c8.storage, broadcastStrides(cond.shape, shape),
     a32.storage, broadcastStrides(at.shape, shape),
@@ -45,7 +45,7 @@ export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   if (min === undefined && max === undefined) throw new TensorError('clamp: give at least one of min, max');
   if (min !== undefined && max !== undefined && min > max) throw new TensorError(`clamp: min ${min} > max ${max}`);
   const device = x.device;
-  const x32 = x.dtype === 'f32' ? x : cast(x, 'f32');
+  const x32 = asF32(x);
   let s = x32.storage;
   const scalarStrides = x.shape.map(() => 0);
   const strides = broadcastStrides(x.shape, x.shape);

@@ -1,3 +1,4 @@
+import { asF32 } from '../cast.js';
 import type { MatmulParams, Storage } from '../../device/backend.js';
 import { TensorError } from '../../errors.js';
 import { shapeSize } from '../../shape.js';
@@ -47,7 +48,7 @@ export function loraLinear(x: Tensor, weight: Tensor, bias: Tensor | null | unde
     },
     [rows, nOut],
     (g) => {
-      const gs = g.dtype === 'f32' ? g : g.cast('f32');
+      const gs = asF32(g);
       // gh = scale * g B: the gradient reaching x A^T, needed by A and by x.
       const gh = scaled(matmul(gs, up), scale);
       let gx: Tensor | null = null;
@@ -77,7 +78,7 @@ function scaled(t: Tensor, s: number): Tensor {
 /** acc += a b through the fused epilogue (acc is a fresh gradient nothing else holds). */
 function accumulateProduct(acc: Tensor, a: Tensor, b: Tensor, p: MatmulParams): void {
   const backend = acc.device.backend;
-  const as: Storage = a.dtype === 'f32' ? a.storage : a.cast('f32').storage;
-  const bs: Storage = b.dtype === 'f32' ? b.storage : b.cast('f32').storage;
+  const as: Storage = asF32(a).storage;
+  const bs: Storage = asF32(b).storage;
   backend.matmulFused!(as, bs, p, { into: acc.storage });
 }

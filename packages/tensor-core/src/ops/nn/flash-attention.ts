@@ -1,7 +1,7 @@
 import type { AttentionKernelParams } from '../../device/backend.js';
 import { sameShape, shapeSize } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
-import { cast } from '../cast.js';
+import { asF32, cast } from '../cast.js';
 import { where } from '../elementwise/where.js';
 import { expand } from '../layout/expand.js';
 import { reshape } from '../layout/reshape.js';
@@ -56,7 +56,7 @@ export function flashAttention(q: Tensor, k: Tensor, v: Tensor, scale: number, c
     },
     q.shape,
     (g) => {
-      const g32 = g.dtype === 'f32' ? g : cast(g, 'f32');
+      const g32 = asF32(g);
       const r = backend.flashAttentionBackward!(q.storage, k.storage, v.storage, out.storage, g32.storage, lse!.storage, params);
       return [
         resultTensor('dq', r.dq, q.shape, 'f32', q.device, []),

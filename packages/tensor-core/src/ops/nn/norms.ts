@@ -4,11 +4,8 @@ import { rsqrt } from '../elementwise/unary.js';
 import { reshape } from '../layout/reshape.js';
 import { resultTensor, runF32 } from '../op-result.js';
 import { mean } from '../reduce/reduce.js';
-import { cast } from '../cast.js';
+import { asF32 } from '../cast.js';
 import { contiguousStrides } from '../../shape.js';
-
-/** f32 view of a tensor for kernels that read f32 (a cast temporary otherwise; backward runs in a tidy scope). */
-const asF32 = (t: Tensor): Tensor => (t.dtype === 'f32' ? t : cast(t, 'f32'));
 
 /**
  * Normalises over the last axis, (x - mean) / sqrt(var + eps) or x / sqrt(mean(x^2) + eps) when not

@@ -2,7 +2,7 @@ import type { ReduceOp } from '../../device/backend.js';
 import { TensorError } from '../../errors.js';
 import { normalizeAxes, normalizeAxis, shapeSize } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
-import { cast } from '../cast.js';
+import { asF32, cast } from '../cast.js';
 import { eq } from '../elementwise/binary.js';
 import { expand } from '../layout/expand.js';
 import { permute } from '../layout/permute.js';
@@ -103,7 +103,7 @@ function argExtremum(op: 'argmax' | 'argmin', x: Tensor, axis: number, keepdim: 
   const a = normalizeAxis(axis, x.ndim, op);
   const p = plan(x, [a], keepdim, op);
   const rows = rowsLast(x, [a]);
-  const x32 = rows.dtype === 'f32' ? rows : cast(rows, 'f32');
+  const x32 = asF32(rows);
   const storage = x.device.backend.reduce(op, x32.storage, p.outer, p.inner);
   if (x32 !== rows) x32.dispose();
   if (rows !== x) rows.dispose();
