@@ -3,7 +3,7 @@ import type { JobPhase, ThreadPool } from '../thread-pool.js';
 import type { WasmArena } from '../wasm-arena.js';
 import { WasmKernelError } from '../wasm-kernel-error.js';
 import { planGemm, type GemmOperand } from '../gemm/gemm-plan.js';
-import { CONV_JOB_WORDS, ConvJob } from './conv-job.js';
+import { CONV_JOB_WORDS, ConvJob, freshConvJob } from './conv-job.js';
 import { runWinograd, runWinogradWeightGrad, winogradApplies } from './winograd-host.js';
 
 /** Geometry of a 2-D convolution (PyTorch semantics): x [batch, inChannels, height, width], w [outChannels, inChannels/groups, kh, kw]. */
@@ -140,9 +140,7 @@ function forwardOnce(ctx: ConvContext, x: Float32Array, w: Float32Array, bias: F
     return;
   }
   const { arena } = ctx;
-  arena.reset();
-  const job = JOB_ADDRESS;
-  arena.i32(job, CONV_JOB_WORDS).fill(0);
+  const job = freshConvJob(arena);
   // The image goes first: conv_pack's border loads may stray a few floats past it, into the weights.
   const image = put(arena, x, d.imageLen, 'conv2d input');
   const wAddr = put(arena, w, d.o * d.kdim, 'conv2d weight');
@@ -189,9 +187,7 @@ function inputGradOnce(ctx: ConvContext, dy: Float32Array, w: Float32Array, dx: 
     return;
   }
   const { arena } = ctx;
-  arena.reset();
-  const job = JOB_ADDRESS;
-  arena.i32(job, CONV_JOB_WORDS).fill(0);
+  const job = freshConvJob(arena);
   const dyAddr = put(arena, dy, d.n * d.o * d.l, 'conv2d output gradient');
   const wAddr = put(arena, w, d.o * d.kdim, 'conv2d weight');
   const image = arena.alloc(d.imageLen * 4, 'conv2d input gradient');
@@ -222,9 +218,7 @@ function weightGradOnce(ctx: ConvContext, x: Float32Array, dy: Float32Array, dw:
     return;
   }
   const { arena } = ctx;
-  arena.reset();
-  const job = JOB_ADDRESS;
-  arena.i32(job, CONV_JOB_WORDS).fill(0);
+  const job = freshConvJob(arena);
   const image = put(arena, x, d.imageLen, 'conv2d input');
   const dyAddr = put(arena, dy, d.n * d.o * d.l, 'conv2d output gradient');
   const { cols, phase } = patches(ctx, p, d, image);

@@ -1,3 +1,6 @@
+import { JOB_ADDRESS } from '../thread-control.js';
+import type { WasmArena } from '../wasm-arena.js';
+
 /**
  * Layout of the conv part of a conv job descriptor: i32 words at these indices, after the GEMM
  * descriptor's words (a conv job is a GEMM job plus these), so one descriptor drives the
@@ -38,3 +41,10 @@ export const ConvJob = {
 
 /** Words of a conv job descriptor (GEMM words included). */
 export const CONV_JOB_WORDS = 96;
+
+/** Empties the arena for a new conv call and zeroes its job descriptor; returns the descriptor's address. */
+export function freshConvJob(arena: WasmArena): number {
+  arena.reset();
+  arena.i32(JOB_ADDRESS, CONV_JOB_WORDS).fill(0);
+  return JOB_ADDRESS;
+}

@@ -1,6 +1,6 @@
 import { JOB_ADDRESS } from '../thread-control.js';
 import { planGemm } from '../gemm/gemm-plan.js';
-import { CONV_JOB_WORDS } from './conv-job.js';
+import { CONV_JOB_WORDS, freshConvJob } from './conv-job.js';
 import type { ConvContext } from './conv-host.js';
 import { WinoJob } from './winograd-job.js';
 
@@ -69,9 +69,7 @@ function writeFields(ctx: ConvContext, fields: [keyof typeof WinoJob, number][])
 export function runWinograd(ctx: ConvContext, x: Float32Array, c: WinogradConv, bias: Float32Array | null, out: Float32Array, threads: number): void {
   const { arena } = ctx;
   const { oh, ow, tilesY, tilesX, hp, wp, planes, P } = tiling(c);
-  arena.reset();
-  const job = JOB_ADDRESS;
-  arena.i32(job, CONV_JOB_WORDS).fill(0);
+  const job = freshConvJob(arena);
   const xp = padPlanes(ctx, x, planes, c.h, c.w, hp, wp, c.ph, c.pw, 'conv2d padded input');
   const wLen = c.weights.length;
   const wAddr = arena.alloc(wLen * 4, 'conv2d weight');
@@ -116,9 +114,7 @@ export function runWinograd(ctx: ConvContext, x: Float32Array, c: WinogradConv, 
 export function runWinogradWeightGrad(ctx: ConvContext, x: Float32Array, dy: Float32Array, c: Omit<WinogradConv, 'weights' | 'weightOffset' | 'sO' | 'sC' | 'sI' | 'sJ'>, dw: Float32Array, threads: number): void {
   const { arena } = ctx;
   const { oh, ow, tilesY, tilesX, hp, wp, planes, P } = tiling(c);
-  arena.reset();
-  const job = JOB_ADDRESS;
-  arena.i32(job, CONV_JOB_WORDS).fill(0);
+  const job = freshConvJob(arena);
   const xp = padPlanes(ctx, x, planes, c.h, c.w, hp, wp, c.ph, c.pw, 'conv2d padded input');
   const dyp = padPlanes(ctx, dy, c.images * c.cout, oh, ow, 2 * tilesY, 2 * tilesX, 0, 0, 'conv2d padded output gradient');
   const v = arena.alloc(16 * c.cin * P * 4, 'winograd inputs');
