@@ -34,3 +34,4 @@ export { writeSafetensors, serializeSafetensors, SafetensorsWriter, tensorToRaw,
 export { SAFETENSORS_DTYPE_BYTES, safetensorsDTypeOf, tensorDTypeOf, type SafetensorsDType, type SafetensorsEntry } from './io/safetensors-format.js';
 export { bufferSource, fileSource, type ByteSource } from './io/byte-source.js';
 export { openAtomicFile, writeFileAtomic, type AtomicFile } from './io/atomic-file.js';
+export { humanBytes } from './human-bytes.js';

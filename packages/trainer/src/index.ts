@@ -7,4 +7,8 @@ export { renderLossCurve, writeLossCurve, movingAverage, type LossCurveOptions }
 export { DivergenceGuard } from './divergence-guard.js';
 export type { TrainingProgress, TrainingEvent } from './training-progress.js';
 export { trainingProgressBar, type TrainingProgressBar } from './training-progress-bar.js';
-export { trainLora, configDigest, TRAINING_FILES, type TrainLoraOptions, type TrainLoraResult } from './train-lora.js';
+export { trainLora, setupLoraTraining, loraTrainingStep, finishLoraTraining, TRAINING_FILES, type TrainLoraOptions, type TrainLoraResult, type LoraTraining } from './train-lora.js';
+export { TrainingRun, RUN_FILES, type TrainingRunOptions, type StepLogLine } from './training-run.js';
+export { configDigest, trainingRecipe, RESUMABLE_KEYS } from './training-recipe.js';
+export { withModelDefaults } from './model-defaults.js';
+export { probeTrainingMemory, type ProbeShape } from './memory-probe.js';

@@ -36,9 +36,9 @@ export interface TrainingConfig {
   /** Optimizer steps. */
   steps: number;
   gradient_accumulation: number;
-  /** Training resolutions; every image trains at each (aspect buckets per resolution). */
+  /** Training resolutions; every image trains at each (aspect buckets per resolution). Empty = the model's own resolution. */
   resolution: number[];
-  /** Bucket sides are multiples of this (autoencoder downsampling x patch size). */
+  /** Bucket sides are multiples of this (0 = the model's autoencoder downsampling x patch size). */
   bucket_step: number;
   /** Only flow matching is implemented. */
   scheduler: 'flowmatch';
@@ -91,8 +91,8 @@ export const TRAINING_DEFAULTS = {
   batch_size: 2,
   steps: 6400,
   gradient_accumulation: 1,
-  resolution: [1024, 1280],
-  bucket_step: 64,
+  resolution: [],
+  bucket_step: 0,
   scheduler: 'flowmatch',
   loss: 'mse',
   dtype: 'bf16',
@@ -185,7 +185,7 @@ function coerce(key: keyof TrainingConfig, value: unknown, where: string): unkno
     }
     case 'numbers': {
       const list = (Array.isArray(value) ? value : [value]).map(num);
-      if (list.length === 0 || list.some((v) => typeof v !== 'number' || !Number.isInteger(v))) throw bad('an integer or a list of integers');
+      if (list.some((v) => typeof v !== 'number' || !Number.isInteger(v))) throw bad('an integer or a list of integers');
       return list;
     }
   }
@@ -195,8 +195,8 @@ function checkRanges(c: TrainingConfig, where: string): void {
   const fail = (key: keyof TrainingConfig, expected: string) => {
     throw new TrainerError(`${where}: key "${key}" is ${JSON.stringify(c[key])}, expected ${expected}`);
   };
-  for (const key of ['linear_rank', 'batch_size', 'steps', 'gradient_accumulation', 'bucket_step', 'sample_steps'] as const) if (c[key] < 1) fail(key, 'an integer >= 1');
-  for (const key of ['conv_rank', 'lr_warmup_steps', 'save_every', 'sample_every'] as const) if (c[key] < 0) fail(key, 'an integer >= 0');
+  for (const key of ['linear_rank', 'batch_size', 'steps', 'gradient_accumulation', 'sample_steps'] as const) if (c[key] < 1) fail(key, 'an integer >= 1');
+  for (const key of ['conv_rank', 'lr_warmup_steps', 'save_every', 'sample_every', 'bucket_step'] as const) if (c[key] < 0) fail(key, 'an integer >= 0');
   if (c.network_alpha < 0) fail('network_alpha', 'a number >= 0 (0 = rank)');
   if (!(c.ema_decay >= 0 && c.ema_decay < 1)) fail('ema_decay', 'a number in [0, 1) (0 = off)');
   if (!(c.learning_rate > 0)) fail('learning_rate', 'a number > 0');
@@ -206,7 +206,8 @@ function checkRanges(c: TrainingConfig, where: string): void {
   if (!(c.caption_dropout >= 0 && c.caption_dropout <= 1)) fail('caption_dropout', 'a probability in [0, 1]');
   if (!(c.sample_cfg >= 1)) fail('sample_cfg', 'a number >= 1 (1 = no guidance)');
   if (!(c.divergence_factor > 1)) fail('divergence_factor', 'a number > 1');
-  if (c.resolution.some((r) => r < c.bucket_step || r % c.bucket_step !== 0)) fail('resolution', `multiples of bucket_step ${c.bucket_step}`);
+  if (c.resolution.some((r) => r < 1)) fail('resolution', 'positive integers (or none: the model\'s own resolution)');
+  if (c.bucket_step > 0 && c.resolution.some((r) => r < c.bucket_step || r % c.bucket_step !== 0)) fail('resolution', `multiples of bucket_step ${c.bucket_step}`);
   if (c.output_name === '' || /[\\/]/.test(c.output_name)) fail('output_name', 'a file stem without slashes');
   for (const p of c.target_modules) {
     try {
