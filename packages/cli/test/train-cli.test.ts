@@ -5,19 +5,13 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Generator } from '@loraflow/tensor-core';
-import { createPipeline, savePipeline, type PipelineConfig } from '@loraflow/flow-dit';
+import { createPipeline, savePipeline } from '@loraflow/flow-dit';
 import { decodeImage, generateSceneDataset } from '@loraflow/datasets';
 import { inspectLoraFile } from '@loraflow/lora-adapters';
 import { register as registerTrain } from '../src/commands/train.js';
 import { register as registerSample } from '../src/commands/sample.js';
+import { TINY } from './tiny-pipeline.js';
 
-/** 32x32 images, 8x8x4 latents: small enough to train a few steps in a test. */
-const TINY: PipelineConfig = {
-  transformer: { patchSize: 2, latentChannels: 4, depth: 1, heads: 2, headDim: 8, mlpRatio: 2, textDim: 16, ropeAxes: [2, 2, 4], ropeTheta: 10000 },
-  vae: { inChannels: 3, latentChannels: 4, blockChannels: [8, 8, 8], normGroups: 4, latentsMean: [0, 0, 0, 0], latentsStd: [1, 1, 1, 1] },
-  textEncoder: { vocabSize: 64, hashSeed: 0, maxLength: 12, hidden: 16, layers: 1, heads: 2, intermediate: 24, ropeTheta: 10000 },
-  resolution: 32,
-};
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-train-'));
 const modelDir = join(dir, 'base');

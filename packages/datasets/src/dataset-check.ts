@@ -1,10 +1,10 @@
 import { assignBuckets, bucketHistogram } from './bucket-plan.js';
 import { loadDatasetFolder, type DatasetFolderOptions } from './dataset-folder.js';
-import { readImage } from './image-io.js';
+import { IMAGE_EXTENSIONS, readImage } from './image-io.js';
 import { differenceHash, hammingDistance } from './perceptual-hash.js';
 
 /** Kinds of problems `checkDataset` reports. */
-export type DatasetIssueKind = 'unreadable' | 'tiny' | 'missing-caption' | 'empty-caption' | 'missing-trigger' | 'near-duplicate';
+export type DatasetIssueKind = 'empty' | 'skipped-format' | 'unreadable' | 'tiny' | 'missing-caption' | 'empty-caption' | 'missing-trigger' | 'near-duplicate';
 
 /** One problem found in a dataset. */
 export interface DatasetIssue {
@@ -46,9 +46,16 @@ const DEFAULTS = { trigger: '', resolutions: [1024], step: 64, minSide: 0, dupli
 export async function checkDataset(root: string, options: DatasetCheckOptions = {}): Promise<DatasetReport> {
   const o = { ...DEFAULTS, ...options };
   const minSide = o.minSide || Math.floor(Math.min(...o.resolutions) / 4);
-  const items = await loadDatasetFolder(root, options);
   const issues: DatasetIssue[] = [];
   const issue = (kind: DatasetIssueKind, severity: DatasetIssue['severity'], path: string, message: string) => issues.push({ kind, severity, path, message });
+  const items = await loadDatasetFolder(root, {
+    ...options,
+    onSkipped: (paths) => {
+      for (const path of paths) issue('skipped-format', 'warning', path, `not read: ${path.slice(path.lastIndexOf('.') + 1).toUpperCase()} is not a supported format (use ${IMAGE_EXTENSIONS.join(', ')})`);
+      options.onSkipped?.(paths);
+    },
+  });
+  if (items.length === 0) issue('empty', 'error', '.', `no images found (expected ${IMAGE_EXTENSIONS.join(', ')} files with captions)`);
   const sized: { width: number; height: number }[] = [];
   const hashes: { path: string; hash: bigint }[] = [];
   for (const item of items) {

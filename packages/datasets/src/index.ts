@@ -17,7 +17,7 @@ export { imageGrid } from './image-grid.js';
 export { writeFileAtomic } from './write-file-atomic.js';
 export { captionPathFor, readCaptionFile, writeCaptionFile } from './caption-file.js';
 export type { DatasetItem, DatasetFolderOptions } from './dataset-folder.js';
-export { loadDatasetFolder, repeatsFromPath } from './dataset-folder.js';
+export { loadDatasetFolder, repeatsFromPath, SKIPPED_IMAGE_EXTENSIONS } from './dataset-folder.js';
 export type { Bucket, BucketOptions, BucketPlacement } from './aspect-buckets.js';
 export { aspectBuckets, nearestBucket, placeInBucket, bucketKey } from './aspect-buckets.js';
 export type { SizedItem, BucketAssignment, BatchOptions } from './bucket-plan.js';

@@ -141,7 +141,9 @@ export async function setupLoraTraining<C>(model: LoraTrainableModel<C>, config:
   if (!config.dataset) throw new TrainerError('config: key "dataset" is empty; expected an image + caption folder');
   const c = withModelDefaults(model, config);
   const emit = (e: TrainingEvent) => options.onEvent?.(e);
-  const items: DatasetItem[] = await loadDatasetFolder(c.dataset);
+  const items: DatasetItem[] = await loadDatasetFolder(c.dataset, {
+    onSkipped: (paths) => emit({ kind: 'dataset', step: 0, path: c.dataset, message: `${paths.length} image${paths.length > 1 ? 's' : ''} in formats that are not read, left out: ${paths.slice(0, UNCAPTIONED_SHOWN).join(', ')}${paths.length > UNCAPTIONED_SHOWN ? `, and ${paths.length - UNCAPTIONED_SHOWN} more` : ''} (convert them to PNG)` }),
+  });
   if (items.length === 0) throw new TrainerError(`${c.dataset}: no images found (expected .png/.jpg/.webp files with .txt captions)`);
   const uncaptioned = items.filter((it) => it.caption === undefined);
   if (uncaptioned.length > 0) {

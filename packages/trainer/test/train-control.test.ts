@@ -100,16 +100,18 @@ describe('defaults from the model and the dataset report', () => {
     expect(() => withModelDefaults({ resolution: 60, bucketStep: 16 }, { resolution: [], bucket_step: 0 } as never)).toThrow(/"resolution" holds 60, expected multiples of bucket_step 16/);
   });
 
-  it('reports images without a caption once at the start, with their count and first paths', async () => {
+  it('reports images without a caption and images in unread formats once at the start, with counts and first paths', async () => {
     const dir = await sceneFolder();
     const captions = (await import('node:fs/promises')).readdir;
     const txt = (await captions(join(dir, 'wide'))).filter((f) => f.endsWith('.txt')).sort();
     for (const f of txt) await rm(join(dir, 'wide', f));
     await writeFile(join(dir, 'notes.md'), 'not an image');
+    await writeFile(join(dir, 'old.gif'), 'GIF89a');
     const events: TrainingEvent[] = [];
     await trainLora(standInModel(4), await smallConfig(dir, { steps: 2 }), { onEvent: (e) => events.push(e) });
     const notes = events.filter((e) => e.kind === 'dataset');
-    expect(notes).toHaveLength(1);
-    expect(notes[0].message).toMatch(/^4 of 6 images have no caption and train on the empty caption: wide\/\S+\.png, wide\/\S+\.png, wide\/\S+\.png, and 1 more$/);
+    expect(notes).toHaveLength(2);
+    expect(notes[0].message).toBe('1 image in formats that are not read, left out: old.gif (convert them to PNG)');
+    expect(notes[1].message).toMatch(/^4 of 6 images have no caption and train on the empty caption: wide\/\S+\.png, wide\/\S+\.png, wide\/\S+\.png, and 1 more$/);
   });
 });
