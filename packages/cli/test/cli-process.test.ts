@@ -46,6 +46,13 @@ describe('the loraflow process', () => {
     expect(r).toMatchObject({ code: 0, stdout: '0.1.0\n' });
   });
 
+  it('picks a device without Dawn\'s adapter-probe warnings reaching the user when it runs on the CPU', async () => {
+    const r = await loraflow(['device'], { env: { LORAFLOW_DEVICE: '' } });
+    expect(r.code).toBe(0);
+    // Where a hardware GPU is present `auto` uses WebGPU, and Dawn's notes about that adapter are the user's business.
+    if (r.stdout.startsWith('cpu:')) expect(r.stderr).toBe('');
+  });
+
   it('prints a usage error in one line and a hint, not the whole help', async () => {
     const r = await loraflow(['sample', '--prompt', 'x']);
     expect(r.code).toBe(1);

@@ -2,6 +2,7 @@ import { TensorError } from '../errors.js';
 import { cpu, defaultDevice, setDefaultDevice, type Device, type DeviceInfo } from './device.js';
 import { createWebGpuDevice } from '../backends/webgpu/webgpu-device.js';
 import { installWasmKernels } from '../backends/cpu/install-wasm.js';
+import { mayHaveHardwareGpu } from './hardware-gpu.js';
 
 /** Which device to use: `auto` takes a real (hardware) GPU adapter if there is one, else the CPU. */
 export type DeviceRequest = 'auto' | 'cpu' | 'webgpu';
@@ -20,7 +21,8 @@ async function select(request: DeviceRequest): Promise<Device> {
     await installWasmKernels();
     return cpu;
   }
-  const gpu = await createWebGpuDevice({ allowSoftware: request === 'webgpu' });
+  // `auto` only takes hardware adapters: where none can exist, Dawn is not loaded at all (its probe prints warnings).
+  const gpu = request === 'auto' && !(await mayHaveHardwareGpu()) ? null : await createWebGpuDevice({ allowSoftware: request === 'webgpu' });
   if (gpu) return gpu;
   if (request === 'webgpu') {
     throw new TensorError('LORAFLOW_DEVICE=webgpu: no WebGPU adapter found (in Node, install a Vulkan driver such as Mesa lavapipe; see docs)');
