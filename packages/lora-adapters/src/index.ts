@@ -4,7 +4,7 @@ export { LORA_FORMATS, LORA_FORMAT_NAMES, formatStoresAlpha, kohyaStem, loraKeyN
 export { parseLoraKey, KOHYA_PREFIXES, type ParsedLoraKey, type LoraKeyRole } from './parse-lora-key.js';
 export { KohyaNameResolver } from './kohya-name-resolver.js';
 export { QWEN_IMAGE_DIMS, QWEN_IMAGE_BLOCK_LINEARS, QWEN_IMAGE_OUTER_LINEARS, QWEN_IMAGE_MODULE_NAMES, qwenImageLinearShapes, type ModuleShape } from './qwen-image-modules.js';
-export { isLoraFloatDType, rawToF32, f32ToRaw, scaleRaw, castRaw, factorToRaw, rawToTensor, factorDType, type LoraFloatDType } from './lora-factor-codec.js';
+export { LORA_FLOAT_DTYPES, isLoraFloatDType, rawToF32, f32ToRaw, scaleRaw, castRaw, factorToRaw, rawToTensor, factorDType, type LoraFloatDType } from './lora-factor-codec.js';
 export { layerGeometry, checkLayerShapes, type LayerGeometry } from './check-layer-shapes.js';
 export { formatLayerTensors, formatLayerSpecs, type KeyedTensor, type LoraLayerPlan } from './format-layer-tensors.js';
 export { LoraFileReader, openLoraFile, type OpenLoraOptions } from './lora-file-reader.js';

@@ -9,6 +9,8 @@ import { LoraFileReader } from './lora-file-reader.js';
 import type { LoraFactor, LoraLayer } from './lora-layer.js';
 import { LoraLinear } from './lora-linear.js';
 import { LoraModule } from './lora-module.js';
+import { option } from '@loraflow/tensor-core';
+import { checkLoraOptions } from './lora-option-rules.js';
 
 /** How to load a LoRA into a model. */
 export interface LoadLoraOptions {
@@ -47,6 +49,7 @@ function toF32(f: LoraFactor, where: string): Tensor {
  * own module names. With `strict` (default) nothing is changed unless every layer fits.
  */
 export async function loadLora(model: Module, source: string | Uint8Array | ArrayBuffer | LoraFileReader | Iterable<LoraLayer<LoraFactor>>, opts: LoadLoraOptions = {}): Promise<LoadLoraReport> {
+  checkLoraOptions('loadLora', opts, { adapter: option.string, multiplier: option.number(), strict: option.boolean, trainable: option.boolean });
   const adapter = opts.adapter ?? 'default';
   const targets = new Map(adaptableModules(model));
   let layers: Iterable<LoraLayer<LoraFactor>> | AsyncIterable<LoraLayer<LoraFactor>>;
