@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { LORA_FORMATS, type LoraFormat } from '@loraflow/lora-adapters';
+import { SAMPLERS, type SamplerName } from '@loraflow/flow-samplers';
 import { TrainerError } from './trainer-error.js';
 
 /** Timestep (sigma) sampling names as trainers spell them (musubi / ai-toolkit / SD3). */
@@ -71,7 +72,8 @@ export interface TrainingConfig {
   sample_prompts: string[];
   sample_steps: number;
   sample_cfg: number;
-  sample_sampler: 'euler' | 'heun';
+  /** A sampler of @loraflow/flow-samplers (euler, heun, midpoint, dpmpp-2m). */
+  sample_sampler: SamplerName;
   sample_seed: number;
   /** Stop when the 20-step mean loss exceeds this multiple of its best value so far. */
   divergence_factor: number;
@@ -134,7 +136,7 @@ const KINDS: Record<keyof TrainingConfig, Kind> = {
 };
 const CHOICES: Partial<Record<keyof TrainingConfig, readonly string[]>> = {
   output_format: LORA_FORMATS, scheduler: ['flowmatch'], loss: ['mse'], dtype: ['f32', 'bf16', 'f16'],
-  lr_scheduler: LR_SCHEDULERS, timestep_sampling: TIMESTEP_SAMPLINGS, sample_sampler: ['euler', 'heun'],
+  lr_scheduler: LR_SCHEDULERS, timestep_sampling: TIMESTEP_SAMPLINGS, sample_sampler: Object.keys(SAMPLERS),
 };
 
 function closest(key: string): string | undefined {
