@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { parse as parseToml } from 'smol-toml';
+import { fromAiToolkitConfig, fromKohyaConfig, isAiToolkitConfig } from './foreign-config.js';
 import { LORA_FORMATS, type LoraFormat } from '@loraflow/lora-adapters';
 import { SAMPLERS, type SamplerName } from '@loraflow/flow-samplers';
 import { TrainerError } from './trainer-error.js';
@@ -237,14 +239,19 @@ export function resolveTrainingConfig(raw: unknown, where = 'config'): TrainingC
   return config;
 }
 
-/** Parses YAML or JSON config text (JSON is YAML) and resolves it. */
-export function parseTrainingConfig(text: string, where = 'config'): TrainingConfig {
+/**
+ * Parses config text and resolves it: YAML or JSON (JSON is YAML) in this trainer's keys or as an ai-toolkit job,
+ * or (`syntax: 'toml'`) a kohya sd-scripts / musubi-tuner TOML file.
+ */
+export function parseTrainingConfig(text: string, where = 'config', syntax: 'yaml' | 'toml' = 'yaml'): TrainingConfig {
   let raw: unknown;
   try {
-    raw = parseYaml(text);
+    raw = syntax === 'toml' ? parseToml(text) : parseYaml(text);
   } catch (error) {
-    throw new TrainerError(`${where}: not valid YAML or JSON (${(error as Error).message.split('\n')[0]})`);
+    throw new TrainerError(`${where}: not valid ${syntax === 'toml' ? 'TOML' : 'YAML or JSON'} (${(error as Error).message.split('\n')[0]})`);
   }
+  if (syntax === 'toml') raw = fromKohyaConfig(raw as Record<string, unknown>, where);
+  else if (isAiToolkitConfig(raw)) raw = fromAiToolkitConfig(raw, where);
   return resolveTrainingConfig(raw ?? {}, where);
 }
 
@@ -256,7 +263,7 @@ export async function loadTrainingConfig(path: string): Promise<TrainingConfig> 
   } catch (error) {
     throw new TrainerError(`${path}: cannot read the training config (${(error as Error).message})`);
   }
-  const config = parseTrainingConfig(text, path);
+  const config = parseTrainingConfig(text, path, /\.toml$/i.test(path) ? 'toml' : 'yaml');
   const base = dirname(path);
   for (const key of ['model', 'dataset', 'output_dir'] as const) if (config[key]) config[key] = resolve(base, config[key]);
   return config;
