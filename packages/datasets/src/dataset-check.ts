@@ -1,7 +1,9 @@
 import { assignBuckets, bucketHistogram } from './bucket-plan.js';
-import { loadDatasetFolder, type DatasetFolderOptions } from './dataset-folder.js';
+import { FOLDER_RULES, loadDatasetFolder, type DatasetFolderOptions } from './dataset-folder.js';
 import { IMAGE_EXTENSIONS, readImage } from './image-io.js';
 import { differenceHash, hammingDistance } from './perceptual-hash.js';
+import { option, withDefaults } from '@loraflow/tensor-core';
+import { checkDatasetOptions } from './dataset-options.js';
 
 /** Kinds of problems `checkDataset` reports. */
 export type DatasetIssueKind = 'empty' | 'skipped-format' | 'unreadable' | 'tiny' | 'missing-caption' | 'empty-caption' | 'missing-trigger' | 'near-duplicate';
@@ -44,12 +46,15 @@ const DEFAULTS = { trigger: '', resolutions: [1024], step: 64, minSide: 0, dupli
 
 /** Checks a dataset folder: unreadable or tiny images, missing/empty captions, captions without the trigger, near-duplicates, buckets. */
 export async function checkDataset(root: string, options: DatasetCheckOptions = {}): Promise<DatasetReport> {
-  const o = { ...DEFAULTS, ...options };
+  checkDatasetOptions('checkDataset', options, {
+    ...FOLDER_RULES, trigger: option.string, resolutions: option.array, step: option.integer({ min: 1 }), minSide: option.integer({ min: 0 }), duplicateDistance: option.integer({ min: 0, max: 64 }),
+  });
+  const o = withDefaults(DEFAULTS, options);
   const minSide = o.minSide || Math.floor(Math.min(...o.resolutions) / 4);
   const issues: DatasetIssue[] = [];
   const issue = (kind: DatasetIssueKind, severity: DatasetIssue['severity'], path: string, message: string) => issues.push({ kind, severity, path, message });
   const items = await loadDatasetFolder(root, {
-    ...options,
+    captionExtension: options.captionExtension, manifest: options.manifest, recursive: options.recursive,
     onSkipped: (paths) => {
       for (const path of paths) issue('skipped-format', 'warning', path, `not read: ${path.slice(path.lastIndexOf('.') + 1).toUpperCase()} is not a supported format (use ${IMAGE_EXTENSIONS.join(', ')})`);
       options.onSkipped?.(paths);

@@ -2,6 +2,8 @@
 import { captionPathFor, readCaptionFile } from './caption-file.js';
 import { DatasetError } from './dataset-error.js';
 import { IMAGE_EXTENSIONS } from './image-io.js';
+import { option, withDefaults, type OptionRule } from '@loraflow/tensor-core';
+import { checkDatasetOptions } from './dataset-options.js';
 
 /** One image of a dataset folder with its caption and repeat count. */
 export interface DatasetItem {
@@ -30,6 +32,9 @@ export interface DatasetFolderOptions {
 }
 
 const DEFAULTS = { captionExtension: '.txt', manifest: 'metadata.jsonl', recursive: true, onSkipped: () => {} } satisfies Required<DatasetFolderOptions>;
+
+/** Rules of DatasetFolderOptions. */
+export const FOLDER_RULES = { captionExtension: option.string, manifest: option.string, recursive: option.boolean, onSkipped: option.function } satisfies Record<string, OptionRule>;
 
 /** Image formats a dataset folder may hold that are not read (listed with a warning instead of silently left out). */
 export const SKIPPED_IMAGE_EXTENSIONS = ['.gif', '.tif', '.tiff', '.bmp', '.avif', '.heic', '.heif', '.svg', '.jxl'] as const;
@@ -98,7 +103,8 @@ async function listImages(root: string, dir: string, recursive: boolean, out: st
 
 /** Lists the images of a dataset folder (image + caption side by side, nested folders, optional manifest), sorted by path. */
 export async function loadDatasetFolder(root: string, options: DatasetFolderOptions = {}): Promise<DatasetItem[]> {
-  const o = { ...DEFAULTS, ...options };
+  checkDatasetOptions('loadDatasetFolder', options, FOLDER_RULES);
+  const o = withDefaults(DEFAULTS, options);
   const { join, relative, sep } = await import('node:path');
   const paths: string[] = [];
   const skipped: string[] = [];

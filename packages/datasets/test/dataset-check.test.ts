@@ -88,3 +88,16 @@ describe('checkDataset', () => {
     ]);
   });
 });
+
+describe('dataset functions check their options and name the bad one', () => {
+  it('refuses unknown options, wrong types and out-of-range values before touching the folder', async () => {
+    const { loadDatasetFolder, generateSceneDataset, imageGrid, bucketBatches, aspectBuckets, DatasetError } = await import('@loraflow/datasets');
+    await expect(checkDataset('/nonexistent', { resolution: [512] } as never)).rejects.toThrow(/^checkDataset: unknown option "resolution"; expected one of .*resolutions/);
+    await expect(checkDataset('/nonexistent', { duplicateDistance: 65 })).rejects.toThrow('checkDataset: option "duplicateDistance" is 65, expected an integer >= 0 <= 64');
+    await expect(loadDatasetFolder('/nonexistent', '.caption' as never)).rejects.toThrow(DatasetError);
+    await expect(generateSceneDataset('/nonexistent', { count: 0 })).rejects.toThrow('generateSceneDataset: option "count" is 0, expected an integer >= 1');
+    await expect(imageGrid([], { cellWidth: '64' as never })).rejects.toThrow('imageGrid: option "cellWidth" is "64", expected an integer >= 1');
+    expect(() => bucketBatches([], [], { batchSize: 2, seed: 0, epoch: -1 })).toThrow('bucketBatches: option "epoch" is -1, expected an integer >= 0');
+    expect(() => aspectBuckets(512, { maxAspect: 0.5 })).toThrow('aspectBuckets: option "maxAspect" is 0.5, expected a number >= 1');
+  });
+});

@@ -35,4 +35,4 @@ export { SAFETENSORS_DTYPE_BYTES, safetensorsDTypeOf, tensorDTypeOf, type Safete
 export { bufferSource, fileSource, type ByteSource } from './io/byte-source.js';
 export { openAtomicFile, writeFileAtomic, type AtomicFile } from './io/atomic-file.js';
 export { humanBytes } from './human-bytes.js';
-export { checkOptions, checkArgument, option, type OptionRule } from './option-checks.js';
+export { checkOptions, checkArgument, option, withDefaults, type OptionRule } from './option-checks.js';

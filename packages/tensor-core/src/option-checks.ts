@@ -86,3 +86,9 @@ export function checkOptions(where: string, options: unknown, rules: Readonly<Re
 export function checkArgument(where: string, name: string, value: unknown, rule: OptionRule, makeError: (message: string) => Error = (m) => new TypeError(m)): void {
   if (!fits(rule, value)) throw makeError(`${where}: ${name} is ${shown(value)}, expected ${expected(rule)}`);
 }
+
+/** Defaults overlaid with the options that are given (an option set to undefined keeps its default). */
+export function withDefaults<D extends object, O extends object>(defaults: D, options: O | undefined): D & O {
+  const given = Object.fromEntries(Object.entries(options ?? {}).filter(([, v]) => v !== undefined));
+  return { ...defaults, ...given } as D & O;
+}

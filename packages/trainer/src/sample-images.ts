@@ -1,4 +1,4 @@
-import { checkOptions, full, keep, noGrad, option, randn, slice, tidy, type Module, type Tensor } from '@loraflow/tensor-core';
+import { checkOptions, withDefaults, full, keep, noGrad, option, randn, slice, tidy, type Module, type Tensor } from '@loraflow/tensor-core';
 import { guidedModel, linearSigmas, SAMPLERS, type GuidedCond, type SamplerName, type VelocityModel } from '@loraflow/flow-samplers';
 import { loraLayers, mergeLora, setLoraMultiplier, unmergeLora } from '@loraflow/lora-adapters';
 import { tensorToImage, type RasterImage } from '@loraflow/datasets';
@@ -77,7 +77,7 @@ export function samplingVelocity<C>(model: LoraTrainableModel<C>): VelocityModel
 /** Samples latents and decodes them: a tensor [count, 3, H, W] in [-1, 1] (caller disposes). */
 export async function sampleImageTensor<C>(model: LoraTrainableModel<C>, options: SampleImagesOptions): Promise<Tensor> {
   checkOptions('sampleImages', options, RULES, (m) => new TrainerError(m));
-  const o = { ...SAMPLE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<Omit<SampleImagesOptions, 'loraScale'>> & { loraScale?: number };
+  const o = withDefaults(SAMPLE_DEFAULTS, options) as Required<Omit<SampleImagesOptions, 'loraScale'>> & { loraScale?: number };
   if (typeof o.prompt !== 'string') {
     if (o.prompt.length === 0) throw new TrainerError('sampleImages: prompt list is empty');
     o.count = o.prompt.length;
