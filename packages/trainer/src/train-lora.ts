@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  Generator, concat, constantSchedule, cosineSchedule, keep, linearWarmupSchedule, noGrad, randn, tensor, tidy,
+  Generator, checkOptions, concat, option, constantSchedule, cosineSchedule, keep, linearWarmupSchedule, noGrad, randn, tensor, tidy,
   type LrSchedule, type Parameter, type Tensor,
 } from '@loraflow/tensor-core';
 import { noisyInput, sampleTrainingSigmas, velocityTarget, type TimestepSampling, weightedMseLoss } from '@loraflow/flow-samplers';
@@ -15,7 +15,7 @@ import { writeLossCurve } from './loss-curve.js';
 import { probeTrainingMemory } from './memory-probe.js';
 import { withModelDefaults } from './model-defaults.js';
 import { disposeDeep, sampleImages } from './sample-images.js';
-import type { TrainingConfig } from './training-config.js';
+import { resolveTrainingConfig, type TrainingConfig } from './training-config.js';
 import type { TrainingEvent, TrainingProgress } from './training-progress.js';
 import { configDigest, trainingRecipe } from './training-recipe.js';
 import { RUN_FILES, TrainingRun } from './training-run.js';
@@ -138,8 +138,10 @@ export interface LoraTraining<C = unknown> {
  */
 export async function setupLoraTraining<C>(model: LoraTrainableModel<C>, config: TrainingConfig, options: TrainLoraOptions = {}): Promise<LoraTraining<C>> {
   const startedAt = performance.now();
-  if (!config.dataset) throw new TrainerError('config: key "dataset" is empty; expected an image + caption folder');
-  const c = withModelDefaults(model, config);
+  checkOptions('trainLora', options, { onStep: option.function, onEvent: option.function, resume: option.boolean, stopAfter: option.integer({ min: 0 }), signal: option.object }, (m) => new TrainerError(m));
+  // A config built in code gets the same checks (and defaults) as one read from a file.
+  const c = withModelDefaults(model, resolveTrainingConfig(config, 'trainLora config'));
+  if (!c.dataset) throw new TrainerError('config: key "dataset" is empty; expected an image + caption folder');
   const emit = (e: TrainingEvent) => options.onEvent?.(e);
   const items: DatasetItem[] = await loadDatasetFolder(c.dataset, {
     onSkipped: (paths) => emit({ kind: 'dataset', step: 0, path: c.dataset, message: `${paths.length} image${paths.length > 1 ? 's' : ''} in formats that are not read, left out: ${paths.slice(0, UNCAPTIONED_SHOWN).join(', ')}${paths.length > UNCAPTIONED_SHOWN ? `, and ${paths.length - UNCAPTIONED_SHOWN} more` : ''} (convert them to PNG)` }),

@@ -115,3 +115,12 @@ describe('defaults from the model and the dataset report', () => {
     expect(notes[1].message).toMatch(/^4 of 6 images have no caption and train on the empty caption: wide\/\S+\.png, wide\/\S+\.png, wide\/\S+\.png, and 1 more$/);
   });
 });
+
+describe('trainLora checks what code passes it', () => {
+  it('names a bad option or config key before any work', async () => {
+    const c = await smallConfig(data, { steps: 2 });
+    await expect(trainLora(standInModel(5), c, { stopAfter: -1 })).rejects.toThrow('trainLora: option "stopAfter" is -1, expected an integer >= 0');
+    await expect(trainLora(standInModel(5), { ...c, learning_rate: -1 })).rejects.toThrow('trainLora config: key "learning_rate" is -1, expected a number > 0');
+    await expect(trainLora(standInModel(5), { ...c, learning_rat: 1 } as never)).rejects.toThrow('trainLora config: unknown key "learning_rat" (did you mean "learning_rate"?)');
+  });
+});
