@@ -4,6 +4,7 @@ import { cast, noGrad, readSafetensors, writeSafetensors, type Device, type Modu
 import { FlowDitError } from './flow-dit-error.js';
 import { FlowPipeline } from './flow-pipeline.js';
 import { validatePipelineConfig, type PipelineConfig } from './model-config.js';
+import { checkOptions, option } from '@loraflow/tensor-core';
 
 /** File names of a pipeline folder. */
 export const PIPELINE_FILES = {
@@ -48,6 +49,7 @@ async function loadModule(path: string, module: Module, device?: Device): Promis
 
 /** Writes config.json and the three safetensors files (each written atomically) into `dir`. */
 export async function savePipeline(pipeline: FlowPipeline, dir: string, options: SavePipelineOptions = {}): Promise<void> {
+  checkOptions('savePipeline', options, { dtype: option.oneOf(['f32', 'bf16', 'f16']), metadata: option.object }, (m) => new FlowDitError(m));
   const dtype = options.dtype ?? 'f32';
   const metadata = { format: 'pt', ...(options.metadata ?? {}) };
   await mkdir(dir, { recursive: true });
@@ -62,6 +64,7 @@ export async function savePipeline(pipeline: FlowPipeline, dir: string, options:
 
 /** Reads a pipeline folder written by {@link savePipeline}; weights are converted to f32 on load. */
 export async function loadPipeline(dir: string, opts: { device?: Device } = {}): Promise<FlowPipeline> {
+  checkOptions('loadPipeline', opts, { device: option.object }, (m) => new FlowDitError(m));
   const configPath = join(dir, PIPELINE_FILES.config);
   let config: PipelineConfig;
   try {
