@@ -21,3 +21,4 @@ export { I2lModel, I2lBlock, I2lLayer, I2lProjection, type I2lModelOptions } fro
 export { readI2lEmbedding, writeI2lEmbedding, type I2lEmbedding, type I2lResidual, type ImageEncoder, type EncoderImage } from './i2l-embedding.js';
 export { I2lFile, disposeInputs, type I2lDecodeInputs, type DecodedModule, type NamedEmbedding } from './i2l-file.js';
 export { generateI2lLora, type GenerateI2lOptions, type GenerateI2lResult, type I2lExpertInput } from './generate-i2l-lora.js';
+export { writeSyntheticI2lFile } from './synthetic-i2l-file.js';
