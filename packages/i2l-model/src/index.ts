@@ -22,3 +22,4 @@ export { readI2lEmbedding, writeI2lEmbedding, type I2lEmbedding, type I2lResidua
 export { I2lFile, disposeInputs, type I2lDecodeInputs, type DecodedModule, type NamedEmbedding } from './i2l-file.js';
 export { generateI2lLora, type GenerateI2lOptions, type GenerateI2lResult, type I2lExpertInput } from './generate-i2l-lora.js';
 export { writeSyntheticI2lFile } from './synthetic-i2l-file.js';
+export { readTargetTable } from './read-target-table.js';
