@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Generator, noGrad, readSafetensors, sum, mul, tensorFromStorage, type Tensor } from '@loraflow/tensor-core';
-import { I2lModel, i2lStateSpecs, readI2lEmbedding, targetTableFromShapes, type I2lTargetTable } from '../src/index.js';
+import { Generator, Linear, Module, ModuleList, SiLU, noGrad, readSafetensors, sum, mul, tensorFromStorage, type Tensor } from '@loraflow/tensor-core';
+import { I2lModel, i2lStateSpecs, readI2lEmbedding, targetTableFromModel, targetTableFromShapes, type I2lTargetTable } from '../src/index.js';
 import { FIXTURE_TABLE, fixture, readTensors, relativeError } from './fixture-files.js';
 
 const tiny: I2lTargetTable = {
@@ -113,5 +113,27 @@ describe('I2lModel (nn modules, autograd path)', () => {
       ['txt_mlp.net.2:32->8', 'txt_mod.1:8->48'],
     ]);
     expect(() => targetTableFromShapes(shapes.filter((s) => s.module !== 'transformer_blocks.1.txt_mod.1'), 'tiny')).toThrow('tiny: no linear "transformer_blocks.1.txt_mod.1" (block 0 has it)');
+  });
+
+  it('derives a target table from a model\'s module tree (Qwen-Image / flow-dit block layout)', () => {
+    const tree = (children: Record<string, Module>) => Object.assign(new Module(), children);
+    const lin = (i: number, o: number) => new Linear(i, o, { generator: new Generator(1) });
+    const block = () =>
+      tree({
+        attn: tree({ to_q: lin(4, 4), to_k: lin(4, 4), to_v: lin(4, 4), to_out: new ModuleList([lin(4, 4)]), add_q_proj: lin(4, 4), add_k_proj: lin(4, 4), add_v_proj: lin(4, 4), to_add_out: lin(4, 4) }),
+        img_mod: new ModuleList([new SiLU(), lin(4, 24)]),
+        img_mlp: tree({ net: new ModuleList([tree({ proj: lin(4, 16) }), new SiLU(), lin(16, 4)]) }),
+        txt_mod: new ModuleList([new SiLU(), lin(4, 24)]),
+        txt_mlp: tree({ net: new ModuleList([tree({ proj: lin(4, 16) }), new SiLU(), lin(16, 4)]) }),
+      });
+    const model = tree({ transformer_blocks: new ModuleList([block(), block(), block()]) });
+    const table = targetTableFromModel(model);
+    expect(table.blocks).toBe(3);
+    expect(table.groups[1]).toEqual([{ name: 'img_mlp.net.2', inFeatures: 16, outFeatures: 4 }, { name: 'img_mod.1', inFeatures: 4, outFeatures: 24 }]);
+    const i2l = new I2lModel(table, { embeddingDim: 8, compressDim: 2, residual: null });
+    expect(i2l.namedParameters().map(([k]) => k)).toContain('blocks.11.layers.1.proj_b.proj_out.weight');
+    expect(noGrad(() => i2l.forward(tensorFromStorage(new Float32Array(8).fill(0.5), [1, 8], 'f32'))).get('transformer_blocks.2.txt_mod.1')!.up.shape).toEqual([1, 24, 4]);
+    model.dispose();
+    i2l.dispose();
   });
 });
