@@ -1,4 +1,4 @@
-import { cpu, type Device, type SafetensorsDType } from '@loraflow/tensor-core';
+import { getDevice, type Device, type SafetensorsDType } from '@loraflow/tensor-core';
 import {
   LoraFileWriter,
   concatLoraLayers,
@@ -35,6 +35,7 @@ export interface GenerateI2lOptions {
   readonly dtype?: SafetensorsDType;
   /** Target table the model files are checked against (default Qwen-Image's). */
   readonly targets?: I2lTargetTable;
+  /** Where the generators run (default: the CPU with its WebAssembly kernels). */
   readonly device?: Device;
   readonly metadata?: Readonly<Record<string, string>>;
   /** Called after each generator block (total = number of blocks). */
@@ -86,7 +87,8 @@ function imageLayer(m: DecodedModule, i: number, rank: number): LoraLayer {
  */
 export async function generateI2lLora(opts: GenerateI2lOptions): Promise<GenerateI2lResult> {
   if (opts.experts.length === 0) throw new I2lError('i2l: no model given; pass a Style, or Coarse and Fine, model file with its embeddings');
-  const device = opts.device ?? cpu;
+  // The CPU device with its WebAssembly kernels (the plain `cpu` handle runs JS kernels until they are installed).
+  const device = opts.device ?? (await getDevice('cpu'));
   const table = opts.targets ?? QWEN_IMAGE_I2L_TARGETS;
   const files: I2lFile[] = [];
   const inputs: I2lDecodeInputs[] = [];

@@ -3,7 +3,8 @@
  * 4.81 GB): writes a synthetic file with DiffSynth's exact keys and shapes (deleted afterwards
  * unless --keep), measures this machine's memcpy bandwidth in Node, then decodes 1 and 3 images
  * in separate processes, reporting seconds, GB/s of weights read, CPU seconds and peak RSS.
- *   node --conditions=development --import tsx tools/bench/i2l-decode/bench.ts [--dir /tmp] [--keep] [--runs 2]
+ *   node --conditions=development --import tsx tools/bench/i2l-decode/bench.ts [--dir /tmp] [--keep] [--runs 2] [--file EXISTING]
+ * --file reuses a synthetic file from an earlier --keep run (it is then never deleted).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -36,11 +37,14 @@ function memcpyBandwidth(): number {
 }
 
 const load0 = loadavg()[0];
-const model = join(work, 'qwen-image-i2l-style-synthetic.safetensors');
+const existing = process.argv.includes('--file') ? arg('file', '') : null;
+const model = existing ?? join(work, 'qwen-image-i2l-style-synthetic.safetensors');
 try {
   let t = performance.now();
-  const bytes = await writeSyntheticI2lFile(model, I2L_PRESETS.style, QWEN_IMAGE_I2L_TARGETS, { dtype: 'BF16' });
-  console.log(`wrote ${model}: ${(statSync(model).size / 1e9).toFixed(2)} GB (${(bytes / 1e9).toFixed(2)} GB of weights) in ${((performance.now() - t) / 1000).toFixed(0)} s`);
+  if (!existing) {
+    const bytes = await writeSyntheticI2lFile(model, I2L_PRESETS.style, QWEN_IMAGE_I2L_TARGETS, { dtype: 'BF16' });
+    console.log(`wrote ${model}: ${(statSync(model).size / 1e9).toFixed(2)} GB (${(bytes / 1e9).toFixed(2)} GB of weights) in ${((performance.now() - t) / 1000).toFixed(0)} s`);
+  }
   const memcpy = memcpyBandwidth();
   console.log(`memcpy (Node TypedArray.set, 512 MiB, one thread): ${memcpy.toFixed(2)} GB/s`);
   const results = [];
