@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readSafetensors, writeSafetensors } from '@loraflow/tensor-core';
 import { f32ToRaw, openLoraFile, rawToF32 } from '@loraflow/lora-adapters';
 import { register } from '../src/commands/i2l.js';
@@ -12,6 +12,7 @@ import { runCommand } from './run-command.js';
 const fx = (name: string) => fileURLToPath(new URL(`../../i2l-model/test/fixtures/${name}`, import.meta.url));
 const TARGETS = ['--targets', fx('targets.json')];
 const dir = mkdtempSync(join(tmpdir(), 'cli-i2l-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const tmp = (name: string) => join(dir, `${n++}-${name}`);
 const run = (...args: string[]) => runCommand(register, 'i2l', ...TARGETS, ...args);

@@ -1,12 +1,13 @@
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openLoraFile, rawToF32, writeLoraFile, type LoraFormat } from '@loraflow/lora-adapters';
 import { generateI2lLora, targetModulePaths, type I2lExpertInput } from '../src/index.js';
 import { FIXTURE_TABLE, delta, fixture, readTensors, relativeError } from './fixture-files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'i2l-generate-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const out = (name: string) => join(dir, `${n++}-${name}`);
 
