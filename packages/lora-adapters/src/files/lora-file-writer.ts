@@ -1,8 +1,8 @@
 import { encodeHeader, openAtomicFile, serializeSafetensors, type AtomicFile, type RawTensor, type SafetensorsDType, type TensorSpec } from '@loraflow/tensor-core';
-import { LoraFormatError } from './lora-error.js';
+import { LoraFormatError } from '../lora-error.js';
 import { castRaw, factorToRaw } from './lora-factor-codec.js';
 import type { LoraFormat } from './lora-format.js';
-import type { LoraFactor, LoraLayer } from './lora-layer.js';
+import type { LoraFactor, LoraLayer } from '../lora-layer.js';
 import { formatLayerSpecs, formatLayerTensors, type KeyedTensor, type LoraLayerPlan } from './format-layer-tensors.js';
 import { outputMetadata, type WrittenLayerStats } from './lora-metadata.js';
 

@@ -1,5 +1,5 @@
 import type { Generator } from '@loraflow/tensor-core';
-import { LoraError } from './lora-error.js';
+import { LoraError } from '../lora-error.js';
 
 /** Hyper-parameters of one LoRA adapter on a layer (kohya sd-scripts names in comments). */
 export interface LoraOptions {

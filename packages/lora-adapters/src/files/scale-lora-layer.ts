@@ -1,5 +1,5 @@
 import { scaleRaw } from './lora-factor-codec.js';
-import type { LoraLayer } from './lora-layer.js';
+import type { LoraLayer } from '../lora-layer.js';
 
 /** The layer with its delta multiplied by `by` (folded into up and its bias; down and alpha untouched). */
 export function scaleLoraLayer(layer: LoraLayer, by: number): LoraLayer {

@@ -1,5 +1,5 @@
 import { Module } from '@loraflow/tensor-core';
-import { LoraError } from './lora-error.js';
+import { LoraError } from '../lora-error.js';
 
 /**
  * Named child modules (PEFT's `lora_A.<adapter>` ModuleDict), so adapter parameters get the dotted

@@ -1,6 +1,6 @@
 import { openLoraFile, type OpenLoraOptions } from './lora-file-reader.js';
 import { LORA_FORMAT_NAMES, type LoraFormat } from './lora-format.js';
-import type { LoraKind } from './lora-layer.js';
+import type { LoraKind } from '../lora-layer.js';
 
 /** One layer's line in an inspection. */
 export interface LoraModuleSummary {

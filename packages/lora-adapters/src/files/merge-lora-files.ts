@@ -1,11 +1,11 @@
 import type { SafetensorsDType } from '@loraflow/tensor-core';
 import { checkWritable } from './convert-lora-file.js';
 import { concatLoraLayers } from './concat-lora-layers.js';
-import { LoraError } from './lora-error.js';
+import { LoraError } from '../lora-error.js';
 import { openLoraFile, type LoraFileReader, type OpenLoraOptions } from './lora-file-reader.js';
 import { LoraFileWriter } from './lora-file-writer.js';
 import type { LoraFormat } from './lora-format.js';
-import type { LoraLayerInfo } from './lora-layer.js';
+import type { LoraLayerInfo } from '../lora-layer.js';
 import type { LoraLayerPlan } from './format-layer-tensors.js';
 import type { LoraProgressCallback } from './lora-progress.js';
 

@@ -1,10 +1,10 @@
 import { readSafetensors, type RawTensor, type SafetensorsReader } from '@loraflow/tensor-core';
 import { layerGeometry } from './check-layer-shapes.js';
 import { KohyaNameResolver } from './kohya-name-resolver.js';
-import { LoraFormatError } from './lora-error.js';
+import { LoraFormatError } from '../lora-error.js';
 import { isLoraFloatDType, rawToF32 } from './lora-factor-codec.js';
 import type { LoraFormat } from './lora-format.js';
-import type { LoraLayer, LoraLayerInfo, LoraTensorInfo } from './lora-layer.js';
+import type { LoraLayer, LoraLayerInfo, LoraTensorInfo } from '../lora-layer.js';
 import { parseLoraKey, type ParsedLoraKey } from './parse-lora-key.js';
 
 /** How to read a LoRA file. */

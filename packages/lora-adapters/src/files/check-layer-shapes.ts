@@ -1,5 +1,5 @@
-import { LoraFormatError } from './lora-error.js';
-import type { LoraKind } from './lora-layer.js';
+import { LoraFormatError } from '../lora-error.js';
+import type { LoraKind } from '../lora-layer.js';
 
 interface Shaped {
   readonly shape: readonly number[];

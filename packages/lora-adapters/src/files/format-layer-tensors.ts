@@ -1,8 +1,8 @@
 import type { RawTensor, SafetensorsDType, TensorSpec } from '@loraflow/tensor-core';
-import { LoraFormatError } from './lora-error.js';
+import { LoraFormatError } from '../lora-error.js';
 import { scaleRaw } from './lora-factor-codec.js';
 import { formatStoresAlpha, loraKeyNames, type LoraFormat } from './lora-format.js';
-import { loraScale, type LoraLayer } from './lora-layer.js';
+import { loraScale, type LoraLayer } from '../lora-layer.js';
 import { checkLayerShapes } from './check-layer-shapes.js';
 
 /** One output tensor: its key and stored bytes. */

@@ -1,7 +1,7 @@
 import type { Module } from '@loraflow/tensor-core';
 import type { ExternalLoraFactors } from './external-lora-factors.js';
 import { loraLayers } from './inject-lora.js';
-import { LoraError } from './lora-error.js';
+import { LoraError } from '../lora-error.js';
 
 /** Sets the runtime LoRA scale on every LoRA layer of a model (one adapter, or all when no name is given). */
 export function setLoraMultiplier(model: Module, multiplier: number, adapter?: string): void {

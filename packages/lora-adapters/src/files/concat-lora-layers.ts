@@ -1,8 +1,8 @@
 import type { SafetensorsDType } from '@loraflow/tensor-core';
 import { checkLayerShapes } from './check-layer-shapes.js';
-import { LoraError } from './lora-error.js';
+import { LoraError } from '../lora-error.js';
 import { f32ToRaw, rawToF32 } from './lora-factor-codec.js';
-import { loraScale, type LoraLayer } from './lora-layer.js';
+import { loraScale, type LoraLayer } from '../lora-layer.js';
 
 /** A layer and the weight its delta gets in a concatenation merge. */
 export interface WeightedLoraLayer {

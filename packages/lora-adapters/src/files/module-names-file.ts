@@ -1,5 +1,5 @@
 import { readSafetensors } from '@loraflow/tensor-core';
-import { LoraFormatError } from './lora-error.js';
+import { LoraFormatError } from '../lora-error.js';
 
 /**
  * Dotted module names for resolving kohya keys, read from a file (Node): a base model's

@@ -1,6 +1,6 @@
 import { Linear, linear, loraLinear, matmul, noGrad, Generator, type Tensor } from '@loraflow/tensor-core';
 import type { ExternalLoraFactors } from './external-lora-factors.js';
-import { LoraError } from './lora-error.js';
+import { LoraError } from '../lora-error.js';
 import { LoraModule } from './lora-module.js';
 import type { LoraOptions, ResolvedLoraOptions } from './lora-options.js';
 

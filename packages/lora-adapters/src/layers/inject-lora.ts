@@ -1,6 +1,6 @@
 import { Conv2d, Generator, Linear, type Module } from '@loraflow/tensor-core';
 import { LoraConv2d } from './lora-conv2d.js';
-import { LoraError } from './lora-error.js';
+import { LoraError } from '../lora-error.js';
 import { LoraLinear } from './lora-linear.js';
 import { LoraModule, type AdapterState } from './lora-module.js';
 import type { LoraOptions } from './lora-options.js';

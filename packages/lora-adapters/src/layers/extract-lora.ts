@@ -1,12 +1,12 @@
 import type { Module, RawTensor, Tensor } from '@loraflow/tensor-core';
-import { formatLayerTensors } from './format-layer-tensors.js';
+import { formatLayerTensors } from '../files/format-layer-tensors.js';
 import { loraLayers } from './inject-lora.js';
 import { LoraConv2d } from './lora-conv2d.js';
-import { LoraError } from './lora-error.js';
-import { factorToRaw } from './lora-factor-codec.js';
-import { writeLoraFile, type LoraWriterOptions } from './lora-file-writer.js';
-import type { LoraFormat } from './lora-format.js';
-import type { LoraLayer } from './lora-layer.js';
+import { LoraError } from '../lora-error.js';
+import { factorToRaw } from '../files/lora-factor-codec.js';
+import { writeLoraFile, type LoraWriterOptions } from '../files/lora-file-writer.js';
+import type { LoraFormat } from '../files/lora-format.js';
+import type { LoraLayer } from '../lora-layer.js';
 
 /** Which adapter to extract. */
 export interface ExtractLoraOptions {

@@ -1,9 +1,9 @@
 import type { SafetensorsDType } from '@loraflow/tensor-core';
-import { LoraFormatError } from './lora-error.js';
+import { LoraFormatError } from '../lora-error.js';
 import { openLoraFile, type OpenLoraOptions } from './lora-file-reader.js';
 import { LoraFileWriter } from './lora-file-writer.js';
 import type { LoraFormat } from './lora-format.js';
-import type { LoraLayer, LoraLayerInfo } from './lora-layer.js';
+import type { LoraLayer, LoraLayerInfo } from '../lora-layer.js';
 import type { LoraProgressCallback } from './lora-progress.js';
 
 /** Options of a streaming file transform (convert, scale). */

@@ -1,12 +1,12 @@
 import { Conv2d, Linear, cast, noGrad, type Module, type Tensor } from '@loraflow/tensor-core';
-import { checkLayerShapes } from './check-layer-shapes.js';
+import { checkLayerShapes } from '../files/check-layer-shapes.js';
 import { adaptableModules } from './inject-lora.js';
-import { KohyaNameResolver } from './kohya-name-resolver.js';
+import { KohyaNameResolver } from '../files/kohya-name-resolver.js';
 import { LoraConv2d } from './lora-conv2d.js';
-import { LoraFormatError } from './lora-error.js';
-import { rawToTensor } from './lora-factor-codec.js';
-import { LoraFileReader } from './lora-file-reader.js';
-import type { LoraFactor, LoraLayer } from './lora-layer.js';
+import { LoraFormatError } from '../lora-error.js';
+import { rawToTensor } from '../files/lora-factor-codec.js';
+import { LoraFileReader } from '../files/lora-file-reader.js';
+import type { LoraFactor, LoraLayer } from '../lora-layer.js';
 import { LoraLinear } from './lora-linear.js';
 import { LoraModule } from './lora-module.js';
 

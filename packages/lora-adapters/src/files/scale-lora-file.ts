@@ -1,5 +1,5 @@
 import { transformLoraFile, type LoraFileTransformOptions, type LoraFileTransformResult } from './convert-lora-file.js';
-import { LoraError } from './lora-error.js';
+import { LoraError } from '../lora-error.js';
 import { scaleLoraLayer } from './scale-lora-layer.js';
 
 /** Writes a copy of a LoRA file whose every delta is multiplied by `by` (streamed layer by layer). */

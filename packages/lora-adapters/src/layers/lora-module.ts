@@ -1,7 +1,7 @@
 import { Generator, Module, noGrad, rand, type Conv2d, type Linear, type Parameter, type Tensor } from '@loraflow/tensor-core';
 import { AdapterDict } from './adapter-dict.js';
 import type { ExternalLoraFactors } from './external-lora-factors.js';
-import { LoraError } from './lora-error.js';
+import { LoraError } from '../lora-error.js';
 import { resolveLoraOptions, type LoraOptions, type ResolvedLoraOptions } from './lora-options.js';
 
 /** The runtime state of one adapter on a layer. */

@@ -8,8 +8,8 @@ import {
   type RawTensor,
   type SafetensorsDType,
 } from '@loraflow/tensor-core';
-import { LoraFormatError } from './lora-error.js';
-import type { LoraFactor } from './lora-layer.js';
+import { LoraFormatError } from '../lora-error.js';
+import type { LoraFactor } from '../lora-layer.js';
 
 /** The float dtypes a LoRA factor may be stored in. */
 export type LoraFloatDType = 'F32' | 'F16' | 'BF16' | 'F64';
