@@ -1,6 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cast, noGrad, readSafetensors, writeSafetensors, type Device, type Module, type Tensor } from '@loraflow/tensor-core';
+import { cast, noGrad, readSafetensors, writeFileAtomic, writeSafetensors, type Device, type Module, type Tensor } from '@loraflow/tensor-core';
 import { FlowDitError } from './flow-dit-error.js';
 import { FlowPipeline } from './flow-pipeline.js';
 import { validatePipelineConfig, type PipelineConfig } from './model-config.js';
@@ -55,9 +55,7 @@ export async function savePipeline(pipeline: FlowPipeline, dir: string, options:
   await saveModule(join(dir, PIPELINE_FILES.vae), pipeline.vae, dtype, metadata);
   await saveModule(join(dir, PIPELINE_FILES.textEncoder), pipeline.textEncoder, dtype, metadata);
   const configPath = join(dir, PIPELINE_FILES.config);
-  const tmp = `${configPath}.tmp-${process.pid}`;
-  await writeFile(tmp, `${JSON.stringify(pipeline.config, null, 2)}\n`);
-  await rename(tmp, configPath);
+  await writeFileAtomic(configPath, `${JSON.stringify(pipeline.config, null, 2)}\n`);
 }
 
 /** Reads a pipeline folder written by {@link savePipeline}; weights are converted to f32 on load. */
