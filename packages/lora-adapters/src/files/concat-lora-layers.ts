@@ -1,3 +1,4 @@
+import { quoteForMessage } from '@loraflow/tensor-core';
 import type { SafetensorsDType } from '@loraflow/tensor-core';
 import { checkLayerShapes } from './check-layer-shapes.js';
 import { LoraError } from '../lora-error.js';
@@ -32,10 +33,10 @@ export function concatLoraLayers(parts: readonly WeightedLoraLayer[], opts: Conc
   const g0 = checkLayerShapes(first, where);
   const geos = parts.map(({ layer }) => {
     const g = checkLayerShapes(layer, where);
-    if (layer.module !== first.module) throw new LoraError(`${where}: cannot concatenate modules "${first.module}" and "${layer.module}"`);
+    if (layer.module !== first.module) throw new LoraError(`${where}: cannot concatenate modules ${quoteForMessage(first.module)} and ${quoteForMessage(layer.module)}`);
     if (g.kind !== g0.kind || g.inFeatures !== g0.inFeatures || g.outFeatures !== g0.outFeatures || g.kernel[0] !== g0.kernel[0] || g.kernel[1] !== g0.kernel[1]) {
       throw new LoraError(
-        `${where}: module "${layer.module}": ${g.kind} ${g.inFeatures}->${g.outFeatures} kernel ${g.kernel.join('x')} does not match ` +
+        `${where}: module ${quoteForMessage(layer.module)}: ${g.kind} ${g.inFeatures}->${g.outFeatures} kernel ${g.kernel.join('x')} does not match ` +
           `${g0.kind} ${g0.inFeatures}->${g0.outFeatures} kernel ${g0.kernel.join('x')} of the first LoRA`,
       );
     }
@@ -51,12 +52,12 @@ export function concatLoraLayers(parts: readonly WeightedLoraLayer[], opts: Conc
   parts.forEach(({ layer, weight }, i) => {
     const r = geos[i].rank;
     const f = weight * loraScale(layer);
-    const d = rawToF32(layer.down, `${where} "${layer.module}" down`);
+    const d = rawToF32(layer.down, `${where} ${quoteForMessage(layer.module)} down`);
     for (let j = 0; j < r * cols; j++) down[r0 * cols + j] = d[j] * f;
-    const u = rawToF32(layer.up, `${where} "${layer.module}" up`);
+    const u = rawToF32(layer.up, `${where} ${quoteForMessage(layer.module)} up`);
     for (let o = 0; o < g0.outFeatures; o++) for (let j = 0; j < r; j++) up[o * rank + r0 + j] = u[o * r + j];
     if (layer.upBias) {
-      const b = rawToF32(layer.upBias, `${where} "${layer.module}" up bias`);
+      const b = rawToF32(layer.upBias, `${where} ${quoteForMessage(layer.module)} up bias`);
       bias ??= new Float32Array(g0.outFeatures);
       for (let o = 0; o < b.length; o++) bias[o] += b[o] * f;
     }

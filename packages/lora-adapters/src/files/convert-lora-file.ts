@@ -1,3 +1,4 @@
+import { quoteForMessage } from '@loraflow/tensor-core';
 import type { SafetensorsDType } from '@loraflow/tensor-core';
 import { LoraFormatError } from '../lora-error.js';
 import { openLoraFile, type OpenLoraOptions } from './lora-file-reader.js';
@@ -29,7 +30,7 @@ export function checkWritable(file: string, layers: readonly LoraLayerInfo[], to
   const unresolved = layers.filter((l) => !l.resolved);
   if ((to !== 'kohya' || why !== `converting to ${to}`) && unresolved.length) {
     throw new LoraFormatError(
-      `${file}: ${unresolved.length} kohya module name(s) match no known module, e.g. "${unresolved[0].module}"; ` +
+      `${file}: ${unresolved.length} kohya module name(s) match no known module, e.g. ${quoteForMessage(unresolved[0].module)}; ` +
         `${why} needs dotted names: pass the model's module names (moduleNames / --modules FILE)`,
     );
   }

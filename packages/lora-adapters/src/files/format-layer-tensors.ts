@@ -1,3 +1,4 @@
+import { quoteForMessage } from '@loraflow/tensor-core';
 import type { RawTensor, SafetensorsDType, TensorSpec } from '@loraflow/tensor-core';
 import { LoraFormatError } from '../lora-error.js';
 import { scaleRaw } from './lora-factor-codec.js';
@@ -22,7 +23,7 @@ export function formatLayerTensors(layer: LoraLayer, format: LoraFormat, where =
   const name = layer.module;
   if (layer.resolved === false && format !== 'kohya') {
     throw new LoraFormatError(
-      `${where}: kohya module name "${name}" matches no known module, so it cannot be written as ${format} (dotted names needed); ` +
+      `${where}: kohya module name ${quoteForMessage(name)} matches no known module, so it cannot be written as ${format} (dotted names needed); ` +
         'pass the model\'s module names (moduleNames / --modules) to resolve it',
     );
   }
@@ -36,8 +37,8 @@ export function formatLayerTensors(layer: LoraLayer, format: LoraFormat, where =
   }
   const s = loraScale(layer);
   const root = Math.sqrt(Math.abs(s));
-  out.push([keys.down, scaleRaw(layer.down, root, `${where} "${name}" down`)], [keys.up, scaleRaw(layer.up, Math.sign(s) * root, `${where} "${name}" up`)]);
-  if (layer.upBias) out.push([keys.upBias, scaleRaw(layer.upBias, s, `${where} "${name}" up bias`)]);
+  out.push([keys.down, scaleRaw(layer.down, root, `${where} ${quoteForMessage(name)} down`)], [keys.up, scaleRaw(layer.up, Math.sign(s) * root, `${where} ${quoteForMessage(name)} up`)]);
+  if (layer.upBias) out.push([keys.upBias, scaleRaw(layer.upBias, s, `${where} ${quoteForMessage(name)} up bias`)]);
   return out;
 }
 
@@ -54,7 +55,7 @@ export interface LoraLayerPlan {
 
 /** The tensor specs (key, dtype, shape) `formatLayerTensors` will produce for a planned layer, in the same order. */
 export function formatLayerSpecs(layer: LoraLayerPlan, format: LoraFormat, dtype?: SafetensorsDType): TensorSpec[] {
-  if (layer.resolved === false && format !== 'kohya') throw new LoraFormatError(`kohya module name "${layer.module}" matches no known module, so it cannot be written as ${format}`);
+  if (layer.resolved === false && format !== 'kohya') throw new LoraFormatError(`kohya module name ${quoteForMessage(layer.module)} matches no known module, so it cannot be written as ${format}`);
   const keys = keysFor(layer, format);
   const spec = (name: string, t: { dtype: SafetensorsDType; shape: readonly number[] }): TensorSpec => ({ name, dtype: dtype ?? t.dtype, shape: [...t.shape] });
   const out = [spec(keys.down, layer.down), spec(keys.up, layer.up)];

@@ -1,4 +1,4 @@
-import { readSafetensors, type RawTensor, type SafetensorsReader } from '@loraflow/tensor-core';
+import { quoteForMessage, readSafetensors, shapeForMessage, type RawTensor, type SafetensorsReader } from '@loraflow/tensor-core';
 import { layerGeometry } from './check-layer-shapes.js';
 import { KohyaNameResolver } from './kohya-name-resolver.js';
 import { LoraFormatError } from '../lora-error.js';
@@ -25,7 +25,7 @@ interface Group {
   alpha?: ParsedLoraKey;
 }
 
-const list = (keys: string[]) => keys.slice(0, 5).map((k) => `"${k}"`).join(', ') + (keys.length > 5 ? ` ... (${keys.length} in all)` : '');
+const list = (keys: string[]) => keys.slice(0, 5).map((k) => quoteForMessage(k)).join(', ') + (keys.length > 5 ? ` ... (${keys.length} in all)` : '');
 
 /**
  * A LoRA safetensors file opened for layer-by-layer reading: the format is detected and every
@@ -71,7 +71,7 @@ export class LoraFileReader {
   /** The layer for a module path (throws naming the module if absent). */
   layer(module: string): LoraLayerInfo {
     const l = this.byModule.get(module);
-    if (!l) throw new LoraFormatError(`${this.name}: no LoRA layer for module "${module}"`);
+    if (!l) throw new LoraFormatError(`${this.name}: no LoRA layer for module ${quoteForMessage(module)}`);
     return l;
   }
 
@@ -139,7 +139,7 @@ function groupKeys(file: SafetensorsReader): Group[] {
     }
     const g = groups.get(p.stem) ?? { stem: p.stem };
     groups.set(p.stem, g);
-    if (g.format && g.format !== p.format) throw new LoraFormatError(`${file.name}: keys "${g.down?.key ?? g.up?.key}" and "${key}" share a stem but not a format`);
+    if (g.format && g.format !== p.format) throw new LoraFormatError(`${file.name}: keys ${quoteForMessage(g.down?.key ?? g.up?.key ?? g.upBias?.key ?? '')} and ${quoteForMessage(key)} share a stem but not a format`);
     g.format = p.format;
     g.module = p.module;
     g[p.role as 'down' | 'up' | 'upBias'] = p;
@@ -153,7 +153,7 @@ function groupKeys(file: SafetensorsReader): Group[] {
   }
   for (const a of alphas) {
     const g = groups.get(a.stem);
-    if (!g) throw new LoraFormatError(`${file.name}: alpha "${a.key}" belongs to no layer (no "${a.stem}.lora_down.weight" or lora_A key)`);
+    if (!g) throw new LoraFormatError(`${file.name}: alpha ${quoteForMessage(a.key)} belongs to no layer (no ${quoteForMessage(`${a.stem}.lora_down.weight`)} or lora_A key)`);
     g.alpha = a;
   }
   return [...groups.values()];
@@ -163,9 +163,10 @@ async function describeLayers(file: SafetensorsReader, resolver: KohyaNameResolv
   const groups = groupKeys(file);
   if (groups.length === 0) throw new LoraFormatError(`${file.name}: no LoRA tensors found (the file holds ${file.keys.length} tensors)`);
   const formats = new Map<LoraFormat, string>();
-  for (const g of groups) if (!formats.has(g.format!)) formats.set(g.format!, (g.down ?? g.up)!.key);
+  // A group may hold only a bias key (one bit flip in a name makes one); its key still names it.
+  for (const g of groups) if (!formats.has(g.format!)) formats.set(g.format!, (g.down ?? g.up ?? g.upBias)!.key);
   if (formats.size > 1) {
-    const desc = [...formats].map(([f, k]) => `${f} ("${k}")`).join(' and ');
+    const desc = [...formats].map(([f, k]) => `${f} (${quoteForMessage(k)})`).join(' and ');
     throw new LoraFormatError(`${file.name}: mixes key formats: ${desc}; expected one format per file`);
   }
   const format = groups[0].format!;
@@ -174,18 +175,18 @@ async function describeLayers(file: SafetensorsReader, resolver: KohyaNameResolv
   for (const g of groups) {
     const info = (p: ParsedLoraKey): LoraTensorInfo => {
       const e = file.info(p.key);
-      if (!isLoraFloatDType(e.dtype)) throw new LoraFormatError(`${file.name}: "${p.key}" has dtype ${e.dtype}, expected F32, F16, BF16 or F64`);
+      if (!isLoraFloatDType(e.dtype)) throw new LoraFormatError(`${file.name}: ${quoteForMessage(p.key)} has dtype ${e.dtype}, expected F32, F16, BF16 or F64`);
       return { key: p.key, dtype: e.dtype, shape: e.shape };
     };
     if (!g.down || !g.up) {
       const have = (g.down ?? g.up ?? g.upBias)!.key;
       const missing = !g.down ? 'down (lora_down / lora_A)' : 'up (lora_up / lora_B)';
-      throw new LoraFormatError(`${file.name}: layer "${g.stem}" has "${have}" but no ${missing} factor`);
+      throw new LoraFormatError(`${file.name}: layer ${quoteForMessage(g.stem)} has ${quoteForMessage(have)} but no ${missing} factor`);
     }
     const down = info(g.down);
     const up = info(g.up);
     const upBias = g.upBias ? info(g.upBias) : undefined;
-    const geo = layerGeometry(down, up, upBias, `${file.name}: "${g.down.key}" / "${g.up.key}"`);
+    const geo = layerGeometry(down, up, upBias, `${file.name}: ${quoteForMessage(g.down.key)} / ${quoteForMessage(g.up.key)}`);
     let module = g.module!;
     let resolved = true;
     if (format === 'kohya') {
@@ -194,15 +195,15 @@ async function describeLayers(file: SafetensorsReader, resolver: KohyaNameResolv
       module = dotted ?? module;
     }
     const prev = seen.get(module);
-    if (prev) throw new LoraFormatError(`${file.name}: "${prev}" and "${g.down.key}" both adapt module "${module}"`);
+    if (prev) throw new LoraFormatError(`${file.name}: ${quoteForMessage(prev)} and ${quoteForMessage(g.down.key)} both adapt module ${quoteForMessage(module)}`);
     seen.set(module, g.down.key);
     let alpha = geo.rank;
     if (g.alpha) {
       const raw = await file.readRaw(g.alpha.key);
       const n = raw.shape.reduce((a, b) => a * b, 1);
-      if (n !== 1 || !isLoraFloatDType(raw.dtype)) throw new LoraFormatError(`${file.name}: alpha "${g.alpha.key}" is ${raw.dtype} [${raw.shape}], expected one float`);
-      const value = rawToF32(raw, `${file.name}: "${g.alpha.key}"`)[0];
-      if (!Number.isFinite(value)) throw new LoraFormatError(`${file.name}: alpha "${g.alpha.key}" is ${value}, expected a finite number`);
+      if (n !== 1 || !isLoraFloatDType(raw.dtype)) throw new LoraFormatError(`${file.name}: alpha ${quoteForMessage(g.alpha.key)} is ${raw.dtype} ${shapeForMessage(raw.shape)}, expected one float`);
+      const value = rawToF32(raw, `${file.name}: ${quoteForMessage(g.alpha.key)}`)[0];
+      if (!Number.isFinite(value)) throw new LoraFormatError(`${file.name}: alpha ${quoteForMessage(g.alpha.key)} is ${value}, expected a finite number`);
       alpha = value === 0 ? geo.rank : value; // kohya: alpha 0 / None means alpha = rank
     }
     layers.push({ module, resolved, ...geo, alpha, down, up, ...(upBias ? { upBias } : {}), ...(g.alpha ? { alphaKey: g.alpha.key } : {}) });

@@ -1,4 +1,4 @@
-import { encodeHeader, openAtomicFile, serializeSafetensors, type AtomicFile, type RawTensor, type SafetensorsDType, type TensorSpec } from '@loraflow/tensor-core';
+import { encodeHeader, openAtomicFile, serializeSafetensors, type AtomicFile, type RawTensor, type SafetensorsDType, type TensorSpec, quoteForMessage } from '@loraflow/tensor-core';
 import { LoraFormatError } from '../lora-error.js';
 import { castRaw, factorToRaw } from './lora-factor-codec.js';
 import type { LoraFormat } from './lora-format.js';
@@ -19,7 +19,7 @@ export interface LoraWriterOptions {
 const COPY_CHUNK = 16 << 20;
 
 async function layerTensors(layer: LoraLayer<LoraFactor>, opts: LoraWriterOptions, where: string): Promise<KeyedTensor[]> {
-  const cast = (r: RawTensor, what: string) => (opts.dtype ? castRaw(r, opts.dtype, `${where} "${layer.module}" ${what}`) : r);
+  const cast = (r: RawTensor, what: string) => (opts.dtype ? castRaw(r, opts.dtype, `${where} ${quoteForMessage(layer.module)} ${what}`) : r);
   const { upBias, ...rest } = layer;
   const raw: LoraLayer = {
     ...rest,
@@ -103,22 +103,22 @@ export class LoraFileWriter {
 
   /** Appends one layer (factors may be raw bytes or tensors). */
   async write(layer: LoraLayer<LoraFactor>): Promise<void> {
-    if (this.done) throw new LoraFormatError(`${this.path}: write("${layer.module}") after commit/abort`);
-    if (this.modules.has(layer.module)) throw new LoraFormatError(`${this.path}: module "${layer.module}" written twice`);
+    if (this.done) throw new LoraFormatError(`${this.path}: write(${quoteForMessage(layer.module)}) after commit/abort`);
+    if (this.modules.has(layer.module)) throw new LoraFormatError(`${this.path}: module ${quoteForMessage(layer.module)} written twice`);
     const sink = this.sink;
     if (sink.kind === 'direct') {
       const planned = sink.plan[this.modules.size];
       if (!planned || planned.module !== layer.module || planned.alpha !== layer.alpha) {
-        throw new LoraFormatError(`${this.path}: expected layer ${planned ? `"${planned.module}" (alpha ${planned.alpha})` : 'none'} next, got "${layer.module}" (alpha ${layer.alpha})`);
+        throw new LoraFormatError(`${this.path}: expected layer ${planned ? `${quoteForMessage(planned.module)} (alpha ${planned.alpha})` : 'none'} next, got ${quoteForMessage(layer.module)} (alpha ${layer.alpha})`);
       }
     }
     const tensors = await layerTensors(layer, this.opts, this.path);
     for (const [i, [key, t]] of tensors.entries()) {
-      if (this.keys.has(key)) throw new LoraFormatError(`${this.path}: key "${key}" written twice`);
+      if (this.keys.has(key)) throw new LoraFormatError(`${this.path}: key ${quoteForMessage(key)} written twice`);
       if (sink.kind === 'direct') {
         const spec = sink.specs[sink.next + i];
         if (!spec || spec.name !== key || spec.dtype !== t.dtype || !sameShape(spec.shape, t.shape)) {
-          throw new LoraFormatError(`${this.path}: "${key}" ${t.dtype} [${t.shape}] does not match the planned ${spec ? `"${spec.name}" ${spec.dtype} [${spec.shape}]` : 'end of file'}`);
+          throw new LoraFormatError(`${this.path}: ${quoteForMessage(key)} ${t.dtype} [${t.shape}] does not match the planned ${spec ? `${quoteForMessage(spec.name)} ${spec.dtype} [${spec.shape}]` : 'end of file'}`);
         }
       }
     }
@@ -173,7 +173,7 @@ export class LoraFileWriter {
   private async commitDirect(sink: Extract<Sink, { kind: 'direct' }>): Promise<void> {
     if (sink.next !== sink.specs.length) {
       await this.abort();
-      throw new LoraFormatError(`${this.path}: only ${this.modules.size} of ${sink.plan.length} planned layers were written (next: "${sink.plan[this.modules.size]?.module}")`);
+      throw new LoraFormatError(`${this.path}: only ${this.modules.size} of ${sink.plan.length} planned layers were written (next: ${quoteForMessage(sink.plan[this.modules.size]?.module ?? '')})`);
     }
     this.done = true;
     try {
@@ -226,7 +226,7 @@ export async function serializeLoraLayers(layers: Iterable<LoraLayer<LoraFactor>
   const stats: WrittenLayerStats = { ranks: new Set(), alphas: new Set() };
   const modules = new Set<string>();
   for (const layer of layers) {
-    if (modules.has(layer.module)) throw new LoraFormatError(`in-memory LoRA: module "${layer.module}" appears twice`);
+    if (modules.has(layer.module)) throw new LoraFormatError(`in-memory LoRA: module ${quoteForMessage(layer.module)} appears twice`);
     modules.add(layer.module);
     stats.ranks.add(layer.rank);
     stats.alphas.add(layer.alpha);

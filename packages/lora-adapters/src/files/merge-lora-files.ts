@@ -1,3 +1,4 @@
+import { quoteForMessage } from '@loraflow/tensor-core';
 import type { SafetensorsDType } from '@loraflow/tensor-core';
 import { checkWritable } from './convert-lora-file.js';
 import { concatLoraLayers } from './concat-lora-layers.js';
@@ -60,7 +61,7 @@ function planModules(readers: readonly LoraFileReader[]): { order: string[]; par
       }
       if (prev.kind !== l.kind || prev.inFeatures !== l.inFeatures || prev.outFeatures !== l.outFeatures || prev.kernel.join() !== l.kernel.join()) {
         throw new LoraError(
-          `merge: module "${l.module}" is ${prev.kind} ${prev.inFeatures}->${prev.outFeatures} (${prev.kernel.join('x')}) in ${prev.file} ` +
+          `merge: module ${quoteForMessage(l.module)} is ${prev.kind} ${prev.inFeatures}->${prev.outFeatures} (${prev.kernel.join('x')}) in ${prev.file} ` +
             `but ${l.kind} ${l.inFeatures}->${l.outFeatures} (${l.kernel.join('x')}) in ${r.name}`,
         );
       }
@@ -95,7 +96,7 @@ export async function mergeLoraFiles(inputs: readonly string[], output: string, 
       for (const module of order) {
         const parts = [];
         for (let i = 0; i < readers.length; i++) if (readers[i].has(module)) parts.push({ layer: await readers[i].readLayer(module), weight: weights[i] });
-        const merged = concatLoraLayers(parts, { dtype, where: `merge "${module}"` });
+        const merged = concatLoraLayers(parts, { dtype, where: `merge ${quoteForMessage(module)}` });
         ranks.set(module, merged.rank);
         await writer.write(merged);
         opts.onProgress?.({ done: ++done, total: order.length, module });

@@ -1,6 +1,7 @@
 import { SafetensorsError } from '../errors.js';
 import { SAFETENSORS_DTYPE_BYTES, type SafetensorsDType, type SafetensorsEntry } from './safetensors-format.js';
-import { parseStrictJson, quoteForMessage, StrictJsonError, type StrictJsonObject, type StrictJsonValue } from './strict-json.js';
+import { quoteForMessage, shapeForMessage } from './message-text.js';
+import { parseStrictJson, StrictJsonError, type StrictJsonObject, type StrictJsonValue } from './strict-json.js';
 
 /** A validated safetensors header: tensor entries by name, and the `__metadata__` strings. */
 export interface SafetensorsHeader {
@@ -51,9 +52,9 @@ function parseEntry(name: string, key: string, value: StrictJsonValue): Safetens
   let expected = bytesPer;
   for (const d of shape) {
     expected *= d;
-    if (!Number.isSafeInteger(expected)) throw new SafetensorsError(`${name}: tensor ${quoteForMessage(key)} shape [${shape.join(', ')}] overflows the byte count`);
+    if (!Number.isSafeInteger(expected)) throw new SafetensorsError(`${name}: tensor ${quoteForMessage(key)} shape ${shapeForMessage(shape)} overflows the byte count`);
   }
-  if (end - begin !== expected) throw new SafetensorsError(`${name}: tensor ${quoteForMessage(key)} spans ${end - begin} bytes, but ${dtype} [${shape}] needs ${expected}`);
+  if (end - begin !== expected) throw new SafetensorsError(`${name}: tensor ${quoteForMessage(key)} spans ${end - begin} bytes, but ${dtype} ${shapeForMessage(shape)} needs ${expected}`);
   return { dtype: dtype as SafetensorsDType, shape, dataOffsets: [begin, end] };
 }
 

@@ -1,3 +1,5 @@
+import { quoteForMessage } from './message-text.js';
+
 /**
  * A JSON value as the strict parser returns it: objects are Maps (so a key such as "__proto__" is
  * only data, and key order is kept), integers written without fraction or exponent are bigint
@@ -21,12 +23,6 @@ export class StrictJsonError extends Error {
 
 /** The nesting depth serde_json (and so the safetensors crate) allows. */
 export const STRICT_JSON_MAX_DEPTH = 128;
-
-/** At most `max` characters of `text`, JSON-quoted, for error messages built from untrusted input. */
-export function quoteForMessage(text: string, max = 80): string {
-  const cut = text.length > max ? `${text.slice(0, max)}...` : text;
-  return JSON.stringify(cut);
-}
 
 const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 
