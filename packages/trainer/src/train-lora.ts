@@ -11,6 +11,7 @@ import {
   SeededRandom, assignBuckets, bucketBatches, bucketKey, imageGrid, loadDatasetFolder, loadTrainingBatch, readItemSizes, writePng,
   type BucketAssignment, type DatasetItem, type GridCell, type SizedItem,
 } from '@loraflow/datasets';
+import { refuseDatasetErrors } from './dataset-gate.js';
 import { DivergenceGuard } from './divergence-guard.js';
 import type { LoraTrainableModel } from './lora-trainable-model.js';
 import { writeLossCurve, movingAverage } from './loss-curve.js';
@@ -122,6 +123,7 @@ export async function trainLora<C>(model: LoraTrainableModel<C>, config: Trainin
   const emit = (e: TrainingEvent) => options.onEvent?.(e);
   const items: DatasetItem[] = await loadDatasetFolder(c.dataset);
   if (items.length === 0) throw new TrainerError(`${c.dataset}: no images found (expected .png/.jpg/.webp files with .txt captions)`);
+  await refuseDatasetErrors(c);
   const sizes = await readItemSizes(items);
   const assignments = assignBuckets(sizes, c.resolution, { step: c.bucket_step });
   const plan = new EpochPlan(sizes, assignments, c);
