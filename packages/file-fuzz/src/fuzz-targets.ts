@@ -114,12 +114,11 @@ const loraConvert: FuzzTarget = {
   async run(path, verdict) {
     const out = join(dirname(path), `converted-${basename(path)}`);
     try {
-      const reader = await openLoraFile(path).catch(() => undefined);
-      const to = reader?.format === 'kohya' ? 'peft' : 'kohya';
-      const layers = reader?.layers.length;
-      await reader?.close();
+      // Every format can be written as kohya (dotted names become underscores), so one target format
+      // keeps kohya inputs with unresolvable names in play.
+      let layers: number;
       try {
-        await convertLoraFile(path, out, { to });
+        layers = (await convertLoraFile(path, out, { to: 'kohya' })).layers;
       } catch (error) {
         const left = await tempFilesBeside(out);
         return left.length ? { accepted: true, problem: `refusal left ${left.join(', ')}` } : { accepted: false, error };
@@ -154,18 +153,26 @@ async function modelSnapshot(model: Module): Promise<string> {
   return parts.join('|');
 }
 
+/** One model reused while loads fail (the common case); a fresh one after each successful load. */
+let seedModel: { model: SeedModel; snapshot: string } | undefined;
+
 const loadLoraTarget: FuzzTarget = {
   name: 'loadLora',
   typedErrors: [SafetensorsError, LoraError],
   async run(path, verdict) {
-    const model = new SeedModel();
-    const before = await modelSnapshot(model);
+    if (!seedModel) {
+      const model = new SeedModel();
+      seedModel = { model, snapshot: await modelSnapshot(model) };
+    }
+    const { model, snapshot } = seedModel;
     try {
       await loadLora(model, path);
     } catch (error) {
-      const after = await modelSnapshot(model);
-      return after === before ? { accepted: false, error } : { accepted: true, problem: 'a failed load changed the model' };
+      if ((await modelSnapshot(model)) === snapshot) return { accepted: false, error };
+      seedModel = undefined;
+      return { accepted: true, problem: 'a failed load changed the model' };
     }
+    seedModel = undefined;
     if (!verdict.ok) return { accepted: true, problem: `accepted a file the validator refuses (${verdict.reason})` };
     return { accepted: true };
   },

@@ -1,5 +1,5 @@
 /**
- * `pnpm fuzz [--cases N] [--seed S] [--only-case I] [--json]`: the long fuzz run whose table goes
+ * `pnpm fuzz [--cases N] [--seed S] [--first-case F] [--only-case I] [--json]`: the long fuzz run whose table goes
  * into RELIABILITY.md. Exits 1 when any target crashed, hung or accepted an invalid file.
  */
 import { parseArgs } from 'node:util';
@@ -10,6 +10,7 @@ const { values } = parseArgs({
     cases: { type: 'string', default: '2000' },
     seed: { type: 'string', default: '1' },
     'only-case': { type: 'string' },
+    'first-case': { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -25,6 +26,7 @@ const report = await runFuzz({
   cases: count(values.cases, '--cases'),
   seed: count(values.seed, '--seed'),
   onlyCase: values['only-case'] === undefined ? undefined : count(values['only-case'], '--only-case'),
+  firstCase: values['first-case'] === undefined ? undefined : count(values['first-case'], '--first-case'),
   onProgress: (done, total) => {
     if (done % 1000 === 0 || done === total) process.stderr.write(`fuzz: ${done}/${total}\n`);
   },

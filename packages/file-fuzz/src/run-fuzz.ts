@@ -22,6 +22,8 @@ export interface TargetTally {
   acceptedValid: number;
   /** Refused a file the validator accepts (informational: LoRA-level rules refuse many valid safetensors files). */
   rejectedValid: number;
+  /** Time spent in this target. */
+  ms: number;
 }
 
 /** A failing case, with what it takes to reproduce it (`pnpm fuzz --seed S --only-case N`). */
@@ -40,6 +42,8 @@ export interface FuzzOptions {
   seed?: number;
   /** Run only this case index (to reproduce a failure). */
   onlyCase?: number;
+  /** First case index (to split a long run into shards that together cover 0..cases). */
+  firstCase?: number;
   /** A call slower than this counts as a hang (default 5000 ms). */
   hangMs?: number;
   targets?: readonly FuzzTarget[];
@@ -73,10 +77,10 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
   const targets = options.targets ?? FUZZ_TARGETS;
   const seeds = await seedFiles();
   const dir = await mkdtemp(join(tmpdir(), 'loraflow-fuzz-'));
-  const tallies: TargetTally[] = targets.map((t) => ({ target: t.name, cases: 0, cleanErrors: 0, crashes: 0, hangs: 0, acceptedInvalid: 0, acceptedValid: 0, rejectedValid: 0 }));
+  const tallies: TargetTally[] = targets.map((t) => ({ target: t.name, cases: 0, cleanErrors: 0, crashes: 0, hangs: 0, acceptedInvalid: 0, acceptedValid: 0, rejectedValid: 0, ms: 0 }));
   const failures: FuzzFailure[] = [];
   const started = performance.now();
-  const first = o.onlyCase ?? 0;
+  const first = o.onlyCase ?? o.firstCase ?? 0;
   const last = o.onlyCase !== undefined ? o.onlyCase + 1 : o.cases;
   try {
     for (let i = first; i < last; i++) {
@@ -98,6 +102,7 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
           outcome = { accepted: false as const, error };
         }
         const ms = performance.now() - t0;
+        tally.ms += ms;
         if (ms > o.hangMs) {
           tally.hangs++;
           fail('hang', `${ms.toFixed(0)} ms`);

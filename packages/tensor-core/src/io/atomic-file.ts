@@ -11,9 +11,9 @@ export interface AtomicFile {
 export const ATOMIC_TEMP_INFIX = '.loraflow-tmp-';
 
 /**
- * Test hook: when this variable is set and the target path contains its value, a commit prints
- * `atomic-write paused <temp path>` to stderr after the bytes are synced and waits before the
- * rename, so a test can kill the process at the worst moment.
+ * Test hook: `<substring>[@n]`. The n-th commit (default the first) of this process whose target
+ * path contains the substring prints `atomic-write paused <temp path>` to stderr after the bytes
+ * are synced and waits a minute before the rename, so a test can kill the process at the worst moment.
  */
 export const PAUSE_BEFORE_RENAME_ENV = 'LORAFLOW_TEST_PAUSE_BEFORE_RENAME';
 
@@ -96,9 +96,13 @@ export async function removeStaleTempFiles(path: string): Promise<string[]> {
   return removed;
 }
 
+let pauseMatches = 0;
+
 async function pauseIfAsked(path: string, tempPath: string): Promise<void> {
   const wanted = process.env[PAUSE_BEFORE_RENAME_ENV];
-  if (!wanted || !path.includes(wanted)) return;
+  if (!wanted) return;
+  const [needle, nth] = wanted.split('@');
+  if (!path.includes(needle) || ++pauseMatches !== Number(nth ?? 1)) return;
   process.stderr.write(`atomic-write paused ${tempPath}\n`);
   await new Promise((resolve) => setTimeout(resolve, 60_000));
 }
