@@ -23,7 +23,13 @@ export async function moduleNamesFromFile(path: string): Promise<string[]> {
     }
   }
   const { readFile } = await import('node:fs/promises');
-  const text = await readFile(path, 'utf8');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') throw new LoraFormatError(`${path}: no such file`);
+    throw error;
+  }
   if (path.endsWith('.json')) {
     let parsed: unknown;
     try {
