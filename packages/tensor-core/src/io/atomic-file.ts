@@ -69,29 +69,38 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Per folder, the names that look like temp files, listed once per process (a folder of 10,000 captions is not re-read per write). */
+const tempCandidates = new Map<string, Promise<string[]>>();
+
 /**
  * Deletes temp files beside `path` left by processes that no longer run (a kill -9 mid-write
  * cannot clean up after itself). Also matches `<target>.tmp-<pid>-<random>`, the name earlier
- * versions used. A pid reused by an unrelated live process only delays the sweep.
+ * versions used. A pid reused by an unrelated live process only delays the sweep. The folder is
+ * listed once per process: temp files of processes that die while this one runs wait for the next.
  */
 export async function removeStaleTempFiles(path: string): Promise<string[]> {
   const [{ readdir, rm }, { basename, dirname, join }] = await Promise.all([import('node:fs/promises'), import('node:path')]);
+  const dir = dirname(path);
   const base = basename(path);
-  let names: string[];
-  try {
-    names = await readdir(dirname(path));
-  } catch {
-    return [];
+  let listing = tempCandidates.get(dir);
+  if (!listing) {
+    listing = readdir(dir).then(
+      (names) => names.filter((n) => n.includes(ATOMIC_TEMP_INFIX) || n.includes('.tmp-')),
+      () => [],
+    );
+    tempCandidates.set(dir, listing);
   }
+  const names = await listing;
   const removed: string[] = [];
-  for (const name of names) {
+  for (const name of [...names]) {
     if (!name.startsWith(base)) continue;
     const match = /^(?:\.loraflow-tmp-|\.tmp-)(\d+)-[0-9a-z]+$/.exec(name.slice(base.length));
     if (!match) continue;
     const pid = Number(match[1]);
     if (pid === process.pid || isAlive(pid)) continue;
-    await rm(join(dirname(path), name), { force: true });
-    removed.push(join(dirname(path), name));
+    await rm(join(dir, name), { force: true });
+    names.splice(names.indexOf(name), 1);
+    removed.push(join(dir, name));
   }
   return removed;
 }
