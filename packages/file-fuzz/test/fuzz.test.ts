@@ -61,7 +61,8 @@ describe('the fuzz harness', () => {
   it('is deterministic: the same seed gives the same tallies', async () => {
     const a = await runFuzz({ cases: 60, seed: 3, targets: FUZZ_TARGETS.slice(0, 2) });
     const b = await runFuzz({ cases: 60, seed: 3, targets: FUZZ_TARGETS.slice(0, 2) });
-    expect(b.tallies).toEqual(a.tallies);
+    const counts = (r: typeof a) => r.tallies.map(({ ms: _ms, ...rest }) => rest);
+    expect(counts(b)).toEqual(counts(a));
   });
 
   // The CI budget: a few thousand files through every reader, well under two minutes on 2 cores.
