@@ -13,6 +13,7 @@ import { register as registerRerank } from './commands/rerank.js';
 import { register as registerLora } from './commands/lora.js';
 import { register as registerTrain } from './commands/train.js';
 import { register as registerSample } from './commands/sample.js';
+import { register as registerI2l } from './commands/i2l.js';
 
 // Relative paths on the command line are the user's: under `pnpm loraflow` the process starts in the repository root.
 process.chdir(userCwd());
@@ -30,6 +31,7 @@ registerRerank(program);
 registerLora(program);
 registerTrain(program);
 registerSample(program);
+registerI2l(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);

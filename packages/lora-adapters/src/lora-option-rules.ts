@@ -1,7 +1,7 @@
 import { checkOptions, option, type OptionRule } from '@loraflow/tensor-core';
 import { LoraError } from './lora-error.js';
-import { LORA_FLOAT_DTYPES as LORA_WRITE_DTYPES } from './lora-factor-codec.js';
-import { LORA_FORMATS } from './lora-format.js';
+import { LORA_FLOAT_DTYPES as LORA_WRITE_DTYPES } from './files/lora-factor-codec.js';
+import { LORA_FORMATS } from './files/lora-format.js';
 
 /** Rules of OpenLoraOptions. */
 export const OPEN_RULES = { moduleNames: option.iterable, resolver: option.object } satisfies Record<string, OptionRule>;

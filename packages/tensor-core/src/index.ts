@@ -31,8 +31,11 @@ export { constantSchedule, linearWarmupSchedule, cosineSchedule, applySchedule, 
 export { clipGradNorm } from './optim/clip-grad.js';
 export { readSafetensors, SafetensorsReader, type RawTensor } from './io/safetensors-reader.js';
 export { writeSafetensors, serializeSafetensors, SafetensorsWriter, tensorToRaw, encodeHeader, type TensorSpec } from './io/safetensors-writer.js';
-export { SAFETENSORS_DTYPE_BYTES, safetensorsDTypeOf, tensorDTypeOf, type SafetensorsDType, type SafetensorsEntry } from './io/safetensors-format.js';
+export { SAFETENSORS_DTYPE_BYTES, MAX_HEADER_BYTES, safetensorsDTypeOf, tensorDTypeOf, type SafetensorsDType, type SafetensorsEntry } from './io/safetensors-format.js';
+export { parseSafetensorsHeader, type SafetensorsHeader } from './io/safetensors-header.js';
+export { quoteForMessage, shapeForMessage } from './io/message-text.js';
+export { parseStrictJson, StrictJsonError, STRICT_JSON_MAX_DEPTH, type StrictJsonValue, type StrictJsonObject } from './io/strict-json.js';
 export { bufferSource, fileSource, type ByteSource } from './io/byte-source.js';
-export { openAtomicFile, writeFileAtomic, type AtomicFile } from './io/atomic-file.js';
+export { openAtomicFile, writeFileAtomic, removeStaleTempFiles, ATOMIC_TEMP_INFIX, PAUSE_BEFORE_RENAME_ENV, type AtomicFile } from './io/atomic-file.js';
 export { humanBytes } from './human-bytes.js';
 export { checkOptions, checkArgument, option, withDefaults, type OptionRule } from './option-checks.js';

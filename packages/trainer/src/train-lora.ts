@@ -1,7 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  Generator, checkOptions, concat, option, constantSchedule, cosineSchedule, keep, linearWarmupSchedule, noGrad, randn, tensor, tidy,
+  Generator, checkOptions, concat, option, constantSchedule, cosineSchedule, keep, linearWarmupSchedule, noGrad, randn, tensor, tidy, writeFileAtomic,
   type LrSchedule, type Parameter, type Tensor,
 } from '@loraflow/tensor-core';
 import { noisyInput, sampleTrainingSigmas, velocityTarget, type TimestepSampling, weightedMseLoss } from '@loraflow/flow-samplers';
@@ -10,6 +10,7 @@ import {
   SeededRandom, assignBuckets, bucketBatches, bucketKey, imageGrid, loadDatasetFolder, loadTrainingBatch, readItemSizes, writePng,
   type BucketAssignment, type DatasetItem, type GridCell, type SizedItem,
 } from '@loraflow/datasets';
+import { refuseDatasetErrors } from './dataset-gate.js';
 import type { LoraTrainableModel } from './lora-trainable-model.js';
 import { writeLossCurve } from './loss-curve.js';
 import { probeTrainingMemory } from './memory-probe.js';
@@ -147,6 +148,7 @@ export async function setupLoraTraining<C>(model: LoraTrainableModel<C>, config:
     onSkipped: (paths) => emit({ kind: 'dataset', step: 0, path: c.dataset, message: `${paths.length} image${paths.length > 1 ? 's' : ''} in formats that are not read, left out: ${paths.slice(0, UNCAPTIONED_SHOWN).join(', ')}${paths.length > UNCAPTIONED_SHOWN ? `, and ${paths.length - UNCAPTIONED_SHOWN} more` : ''} (convert them to PNG)` }),
   });
   if (items.length === 0) throw new TrainerError(`${c.dataset}: no images found (expected .png/.jpg/.webp files with .txt captions)`);
+  await refuseDatasetErrors(c);
   const uncaptioned = items.filter((it) => it.caption === undefined);
   if (uncaptioned.length > 0) {
     const shown = uncaptioned.slice(0, UNCAPTIONED_SHOWN).map((it) => it.relativePath).join(', ');
@@ -278,7 +280,7 @@ export async function finishLoraTraining<C>(t: LoraTraining<C>): Promise<TrainLo
   const writeCurve = async () => {
     result.lossCurvePath = join(c.output_dir, TRAINING_FILES.lossCurve);
     await writeLossCurve(result.lossCurvePath, run.losses);
-    await writeFile(join(c.output_dir, TRAINING_FILES.losses), `${JSON.stringify({ steps: run.losses.length, losses: run.losses })}\n`);
+    await writeFileAtomic(join(c.output_dir, TRAINING_FILES.losses), `${JSON.stringify({ steps: run.losses.length, losses: run.losses })}\n`);
   };
   if (run.step === c.steps) {
     await saveStep(t);
