@@ -1,12 +1,12 @@
-import { defineConfig, type Options } from 'tsup';
+import type { Options } from 'tsup';
 
 /**
  * The build every package uses: ESM with declarations and source maps. `removeNodeProtocol: false`
  * keeps `node:` on built-in imports (tsup strips it by default), so a browser bundler can tell a
  * Node built-in from a package and apply the package's `browser` map instead of failing on "os".
  */
-export function packageBuild(entry: string[]): Options | Options[] {
-  return defineConfig({
+export function packageBuild(entry: string[]): Options {
+  return {
     entry,
     format: ['esm'],
     dts: true,
@@ -14,5 +14,5 @@ export function packageBuild(entry: string[]): Options | Options[] {
     clean: true,
     target: 'es2022',
     removeNodeProtocol: false,
-  }) as Options;
+  };
 }
