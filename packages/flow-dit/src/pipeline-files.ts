@@ -1,5 +1,3 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { cast, noGrad, readSafetensors, SafetensorsError, writeFileAtomic, writeSafetensors, type Device, type Module, type Tensor } from '@loraflow/tensor-core';
 import { FlowDitError } from './flow-dit-error.js';
 import { FlowPipeline } from './flow-pipeline.js';
@@ -53,6 +51,8 @@ export async function savePipeline(pipeline: FlowPipeline, dir: string, options:
   checkOptions('savePipeline', options, { dtype: option.oneOf(['f32', 'bf16', 'f16']), metadata: option.object }, (m) => new FlowDitError(m));
   const dtype = options.dtype ?? 'f32';
   const metadata = { format: 'pt', ...(options.metadata ?? {}) };
+  // Loaded here, not at the top, so a browser bundle of the package needs no file system.
+  const [{ mkdir }, { join }] = await Promise.all([import('node:fs/promises'), import('node:path')]);
   await mkdir(dir, { recursive: true });
   await saveModule(join(dir, PIPELINE_FILES.transformer), pipeline.transformer, dtype, metadata);
   await saveModule(join(dir, PIPELINE_FILES.vae), pipeline.vae, dtype, metadata);
@@ -64,6 +64,7 @@ export async function savePipeline(pipeline: FlowPipeline, dir: string, options:
 /** Reads a pipeline folder written by {@link savePipeline}; weights are converted to f32 on load. */
 export async function loadPipeline(dir: string, opts: { device?: Device } = {}): Promise<FlowPipeline> {
   checkOptions('loadPipeline', opts, { device: option.object }, (m) => new FlowDitError(m));
+  const [{ readFile }, { join }] = await Promise.all([import('node:fs/promises'), import('node:path')]);
   const configPath = join(dir, PIPELINE_FILES.config);
   let config: PipelineConfig;
   try {
