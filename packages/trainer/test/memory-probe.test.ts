@@ -2,17 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Parameter, scaledDotProductAttention, tensor, type Tensor } from '@loraflow/tensor-core';
 // The CPU backend's kernels, swapped for a 4 MiB wasm memory so a small shape runs out of it as a big one would in 2 GiB.
 import { createWasmKernels, type WasmKernels } from '../../tensor-core/src/backends/cpu/wasm/index.js';
-import { installWasmKernels } from '../../tensor-core/src/backends/cpu/install-wasm.js';
-import { cpuBackendInstance } from '../../tensor-core/src/device/device.js';
+import { cpu, installWasmKernels } from '../../tensor-core/src/device/register-backends.js';
 import { probeTrainingMemory, TrainerError } from '../src/index.js';
 
 let small: WasmKernels;
+const cpuBackend = cpu.backend as unknown as { setWasmKernels(k: WasmKernels | null): void };
 beforeAll(async () => {
   small = await createWasmKernels({ threads: 1, maxMemoryPages: 64 });
-  cpuBackendInstance().setWasmKernels(small);
+  cpuBackend.setWasmKernels(small);
 });
 afterAll(async () => {
-  cpuBackendInstance().setWasmKernels(await installWasmKernels());
+  cpuBackend.setWasmKernels(await installWasmKernels());
   small.dispose();
 });
 
