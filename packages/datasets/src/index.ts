@@ -31,6 +31,8 @@ export { COLOR_FEATURE_COUNT, colorStatistics } from './color-statistics.js';
 export type { LabelledImage, ColorClassifier, ColorPrediction } from './color-classifier.js';
 export { fitColorClassifier, classifyColors } from './color-classifier.js';
 export type { SceneOptions, SceneMetadata, RenderedScene } from './scene/render-scene.js';
+export type { SceneControls, SceneControlName, SceneAttributes, ScenePlacement } from './scene/scene-controls.js';
+export { placementOf } from './scene/scene-controls.js';
 export { renderScene, SCENE_CAPTION_PREFIX } from './scene/render-scene.js';
 export type { SceneThemeInfo } from './scene/scene-themes.js';
 export { listSceneThemes } from './scene/scene-themes.js';
