@@ -29,7 +29,7 @@ export { checkDataset } from './dataset-check.js';
 export { SeededRandom, hashString } from './seeded-random.js';
 export { COLOR_FEATURE_COUNT, colorStatistics } from './color-statistics.js';
 export type { LabelledImage, ColorClassifier, ColorPrediction } from './color-classifier.js';
-export { fitColorClassifier, classifyColors } from './color-classifier.js';
+export { fitColorClassifier, classifyColors, fitFeatureClassifier, classifyFeatures } from './color-classifier.js';
 export type { SceneOptions, SceneMetadata, RenderedScene } from './scene/render-scene.js';
 export type { SceneControls, SceneControlName, SceneAttributes, ScenePlacement } from './scene/scene-controls.js';
 export { placementOf } from './scene/scene-controls.js';
