@@ -54,6 +54,7 @@ async function sample(p: FlowPipeline, prompts: string[], seed: number): Promise
 // 1. Autoencoder PSNR on fresh scenes of all eight themes (the codec sees every theme) at the model's resolution.
 const fresh = renderSceneSet(listSceneThemes().map((t) => t.id), S.psnrScenesPerTheme, size, S.testSeed + 20000);
 const psnr = await autoencoderPsnr(pipeline, fresh);
+console.error(`autoencoder PSNR measured (${Math.round((performance.now() - t0) / 1000)} s)`);
 
 // 2. Prompt following: captions that differ in one attribute (same scene seed and the same noise for every class).
 const sheet: GridCell[] = [];
@@ -74,6 +75,7 @@ for (const test of ATTRIBUTE_TESTS) {
       if (k === 0) sheet.push({ image: images[k], label: `${c.label}: ${got}` });
     });
   }
+  console.error(`${test.name}: ${samplesRight}/${total} (${Math.round((performance.now() - t0) / 1000)} s)`);
   attributes.push({ test: test.name, feature: test.feature, samples: samplesRight / total, renders: rendersRight / total, n: total });
 }
 

@@ -14,7 +14,9 @@ import { renderSceneSet, trainingThemes } from '../train-base/scene-data.ts';
 import { trainAutoencoder } from '../train-base/train-autoencoder.ts';
 import { autoencoderPsnr } from './quality-measures.ts';
 
-const { values: args } = parseArgs({ options: { part: { type: 'string', default: 'dit,ae,data' }, 'ae-steps': { type: 'string', default: '150' } } });
+const { values: args } = parseArgs({ options: { part: { type: 'string', default: 'dit,ae,data' }, 'ae-steps': { type: 'string', default: '150' }, only: { type: 'string' } } });
+// --only 4,5: run just those transformer candidates (1-based), e.g. to finish a measurement cut short by load.
+const only = args.only ? new Set(args.only.split(',').map(Number)) : null;
 const parts = new Set(args.part!.split(','));
 const cpuSeconds = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 
@@ -43,7 +45,8 @@ if (parts.has('dit')) {
     { width: 128, depth: 4, tokens: 256, batch: 16 },
     { width: 128, depth: 4, tokens: 64, batch: 32 },
   ];
-  for (const cand of candidates) {
+  for (const [index, cand] of candidates.entries()) {
+    if (only && !only.has(index + 1)) continue;
     const side = Math.sqrt(cand.tokens) * 2;
     const latentChannels = cand.tokens === 64 ? 8 : 4;
     const p = createPipeline(config({ width: cand.width, depth: cand.depth, latentChannels, blockChannels: [16, 32, 32], resolution: side * 4 }), { generator: new tc.Generator(0) });
@@ -97,8 +100,8 @@ if (parts.has('data')) {
 if (parts.has('ae')) {
   const steps = Number(args['ae-steps']);
   const themes = trainingThemes();
-  const train = renderSceneSet([...themes, 'cherry-blossom'], 24, 128, 0);
-  const fresh = renderSceneSet([...themes, 'cherry-blossom'], 4, 128, 700000);
+  const train = renderSceneSet([...themes, 'cherry-blossom'], steps < 20 ? 2 : 24, 128, 0);
+  const fresh = renderSceneSet([...themes, 'cherry-blossom'], steps < 20 ? 1 : 4, 128, 700000);
   const candidates = [
     { name: '4ch x4', latentChannels: 4, blockChannels: [16, 32, 32] },
     { name: '8ch x8', latentChannels: 8, blockChannels: [32, 64, 64, 64] },
