@@ -55,9 +55,9 @@ function fractionWhere(img: RasterImage, top: number, bottom: number, test: (r: 
   return sum / n;
 }
 
-/** Share of near-black pixels (luminance below 0.07) in rows [top, bottom). */
-export function darkFraction(img: RasterImage, top: number, bottom: number): number {
-  return fractionWhere(img, top, bottom, (r, g, b) => (0.299 * r + 0.587 * g + 0.114 * b < 0.07 * 255 ? 1 : 0));
+/** Share of near-black pixels (luminance below `threshold`) in rows [top, bottom). */
+export function darkFraction(img: RasterImage, top: number, bottom: number, threshold = 0.07): number {
+  return fractionWhere(img, top, bottom, (r, g, b) => (0.299 * r + 0.587 * g + 0.114 * b < threshold * 255 ? 1 : 0));
 }
 
 /** Share of warm pixels (red exceeds blue by more than 40 of 255) in rows [top, bottom). */
@@ -83,7 +83,7 @@ export const ATTRIBUTE_TESTS: AttributeTest[] = [
   {
     name: 'one vs three trees (volcanic)', theme: 'volcanic',
     classes: [{ label: '1', controls: { trees: 1 } }, { label: '3', controls: { trees: 3 } }],
-    feature: 'share of near-black pixels (luminance < 0.07) in rows 45-86%', features: (img) => [darkFraction(img, 0.45, 0.86)],
+    feature: 'share of near-black pixels (luminance < 0.11) in rows 45-86%', features: (img) => [darkFraction(img, 0.45, 0.86, 0.11)],
   },
   {
     name: 'cabin present vs absent (snowy-mountains)', theme: 'snowy-mountains',

@@ -20,11 +20,11 @@ import { autoencoderPsnr, edgeEnergy, meanPairwiseDistance } from './quality-mea
 
 /** The measurement settings (one place). */
 export const QUALITY_SETTINGS = {
-  sampling: { steps: 20, cfg: 4, sampler: 'euler' as const },
+  sampling: { steps: 16, cfg: 4, sampler: 'euler' as const },
   psnrScenesPerTheme: 4,
   detectorFitSeeds: 24,
-  attributeCaptions: 6,
-  themeCaptions: 2,
+  attributeCaptions: 3,
+  themeCaptions: 1,
   seedsPerCaption: 3,
   diversityRenders: 6,
   batch: 12,
@@ -97,6 +97,7 @@ for (const theme of themes) {
     }
     renderEdges.push(edgeEnergy(scene.image));
     within.push(meanPairwiseDistance(images));
+    console.error(`${theme}: sampled (${Math.round((performance.now() - t0) / 1000)} s)`);
     if (k === 0) sheet.push({ image: scene.image, label: `${theme} render` }, ...images.map((image, j) => ({ image, label: `sample ${j + 1}` })));
   }
   const renders = Array.from({ length: S.diversityRenders }, (_, k) => render(theme, S.testSeed + 200 + k).image);
@@ -121,6 +122,7 @@ console.log(`model ${result.model} at ${size}x${size}`);
 console.log(`autoencoder PSNR on fresh scenes: ${result.autoencoderPsnrDb} dB`);
 for (const a of result.promptFollowing) console.log(`prompt following, ${a.test}: samples ${(a.samples * 100).toFixed(0)}% (renders ${(a.renders * 100).toFixed(0)}%, n=${a.n})`);
 console.log(`prompt following, mean: ${(result.promptFollowingMean * 100).toFixed(1)}%`);
+console.log(`(sampling: Euler ${S.sampling.steps} steps, CFG ${S.sampling.cfg}; ${S.attributeCaptions} captions per class, ${S.themeCaptions} caption(s) x ${S.seedsPerCaption} seeds per theme)`);
 console.log(`theme recognition: ${(result.themeRecognition * 100).toFixed(1)}% of ${recognisedTotal} samples`);
 console.log(`diversity (samples of one caption / renders of the theme): ${result.diversityRatio}`);
 console.log(`sharpness (edge energy samples / renders): ${result.sharpnessRatio}`);

@@ -86,8 +86,8 @@ if (parts.has('data')) {
   const set = renderSceneSet(themes, 8, 128, 900000);
   const n = set.captions.length;
   emit({ part: 'data', what: 'render 128px', msPerScene: Number(((performance.now() - t0) / n).toFixed(1)), cpuMsPerScene: Number((((cpuSeconds() - c0) * 1000) / n).toFixed(1)) });
-  for (const blockChannels of [[32, 64, 64, 64], [16, 32, 32]]) {
-    const p = createPipeline(config({ width: 96, depth: 1, latentChannels: 8, blockChannels, resolution: 128 }), { generator: new tc.Generator(0) });
+  for (const blockChannels of [[16, 32, 64, 64], [16, 32, 32]]) {
+    const p = createPipeline(config({ width: 96, depth: 1, latentChannels: 16, blockChannels, resolution: 128 }), { generator: new tc.Generator(0) });
     const t1 = performance.now();
     const z = tc.noGrad(() => tc.tidy(() => p.encodeImages(tc.tensor(set.pixels.subarray(0, 16 * 3 * 128 * 128), [16, 3, 128, 128]))));
     await z.data();
