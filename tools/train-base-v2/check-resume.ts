@@ -5,7 +5,7 @@
  *   node --conditions=development --import tsx tools/train-base-v2/check-resume.ts
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tc from '../../packages/tensor-core/src/index.ts';
@@ -66,7 +66,8 @@ for (const stage of ['autoencoder', 'transformer']) {
   console.log(`${stage}: killed with SIGKILL after checkpoint step ${killedAt}, resumed; ${files.join(', ')} compared`);
 }
 if (failures.length) {
-  console.error(failures.join('\n'));
+  console.error(`${failures.join('\n')}\n(runs kept in ${root})`);
   process.exit(1);
 }
-console.log(`bit-exact resume after kill -9: OK (${root})`);
+await rm(root, { recursive: true, force: true });
+console.log('bit-exact resume after kill -9: OK');
