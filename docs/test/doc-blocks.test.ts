@@ -10,11 +10,12 @@
  * PATH (the CLI from source). `<!-- doctest: servers=openai,gemini,ollama -->` starts captioning's local
  * fake servers for the page and points the captioners' environment variables at them.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultDevice, setDefaultDevice, type Device } from '@loraflow/tensor-core';
 import { SH_LANGS, TS_LANGS } from '../.vitepress/fence-info';
 import { startFakeServer, type FakeApi, type FakeServer } from '../../packages/captioning/test/fake-vlm-server';
 import { markdownBlocks } from './markdown-blocks';
@@ -75,8 +76,10 @@ for (const source of sources()) {
     const scratch = join(scratchRoot, name.replace(/[/.]/g, '_'));
     const started: FakeServer[] = [];
     const savedEnv = { ...process.env };
+    let savedDevice: Device;
     const blockEnv: Record<string, string> = {};
     beforeAll(async () => {
+      savedDevice = defaultDevice(); // pages are separate programs: one page's getDevice() must not move the next page's tensors
       rmSync(scratch, { recursive: true, force: true });
       mkdirSync(scratch, { recursive: true });
       symlinkSync(join(repo, 'models'), join(scratch, 'models'));
@@ -92,6 +95,7 @@ for (const source of sources()) {
     });
     afterAll(async () => {
       process.env = savedEnv;
+      setDefaultDevice(savedDevice);
       await Promise.all(started.map((s) => s.close()));
     });
 
@@ -112,14 +116,18 @@ for (const source of sources()) {
             process.chdir(cwd);
           }
         } else if (SH_LANGS.has(block.lang)) {
-          const result = spawnSync('bash', ['-euo', 'pipefail', '-c', block.code], {
+          // Asynchronous, so the fake servers living in this process keep answering while the CLI runs.
+          const child = spawn('bash', ['-euo', 'pipefail', '-c', block.code], {
             cwd: scratch,
             env: { ...process.env, ...blockEnv, PATH: `${binDir}:${process.env.PATH}`, CI: '1' },
-            encoding: 'utf8',
             timeout: 240_000,
           });
-          const output = `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-30).join('\n');
-          expect(result.status, `${name}:${block.line} exited ${result.status}${result.signal ? ` (${result.signal})` : ''}:\n${output}`).toBe(0);
+          let output = '';
+          child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+          child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+          const [status, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (code, sig) => resolve([code, sig])));
+          const tail = output.trim().split('\n').slice(-30).join('\n');
+          expect(status, `${name}:${block.line} exited ${status}${signal ? ` (${signal})` : ''}:\n${tail}`).toBe(0);
         } else if (block.run) {
           throw new Error(`${name}:${block.line}: "run" on a ${block.lang} block: only ts/js and sh blocks can run`);
         }
