@@ -28,11 +28,17 @@ const RECIPES: [string, string][] = [
   ['tensor-runtime', 'Use the tensor runtime directly'],
 ];
 
-/** The API sidebar TypeDoc wrote (docs:api runs before dev and build). */
-function apiSidebar(): DefaultTheme.SidebarItem[] {
+/**
+ * The API sidebars from the one TypeDoc wrote (docs:api runs before dev and build): one per package, so a
+ * reference page carries its own package's entries rather than all eight packages' (the pages stay small).
+ */
+function apiSidebars(): Record<string, DefaultTheme.SidebarItem[]> {
   const file = `${docsRoot}api/typedoc-sidebar.json`;
-  const items: DefaultTheme.SidebarItem[] = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : [];
-  return [{ text: 'API reference', link: '/api/', items }];
+  const packages: DefaultTheme.SidebarItem[] = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : [];
+  const index: DefaultTheme.SidebarItem = { text: 'API reference', link: '/api/', items: packages.map((p) => ({ text: p.text, link: `/api/${p.text}/` })) };
+  const sidebars: Record<string, DefaultTheme.SidebarItem[]> = { '/api/': [index] };
+  for (const p of packages) sidebars[`/api/${p.text}/`] = [{ text: `← API reference`, link: '/api/' }, { text: `@loraflow/${p.text}`, link: `/api/${p.text}/`, items: p.items }];
+  return sidebars;
 }
 
 const guideSidebar: DefaultTheme.SidebarItem[] = [
@@ -60,12 +66,17 @@ const guideSidebar: DefaultTheme.SidebarItem[] = [
 const REPO_LINKS: [RegExp, string][] = [
   [/^(\.\.\/)+docs\/internals\/(.*)\.md(#.*)?$/, '/internals/$2$3'],
   [/^(\.\.\/)+BENCHMARKS\.md(#.*)?$/, '/internals/benchmarks$2'],
+  [/^\.\.\/([\w-]+)\/?$/, '/packages/$1/'],
 ];
+
+/** Links to repository files that are not pages (tools/, examples/, models/): shown as the path, not as a dead link. */
+const REPO_ONLY = /^(\.\/|(\.\.\/)+)?(tools|examples|models)\//;
 
 export default defineConfig({
   title: 'loraflow',
   description: 'Style LoRA training, ODE sampling, Image-to-LoRA, LoRA re-ranking and captioning for flow-matching image models, in TypeScript on WebGPU and WebAssembly',
   cleanUrls: true,
+  head: [['link', { rel: 'icon', href: 'data:,' }]], // no favicon request, so a page loads without a 404 in the console
   lastUpdated: false,
   srcExclude: ['**/README.md', 'test/**'],
   themeConfig: {
@@ -77,7 +88,7 @@ export default defineConfig({
       { text: 'Studio', link: '/studio/' },
     ],
     sidebar: {
-      '/api/': apiSidebar(),
+      ...apiSidebars(),
       '/': guideSidebar,
     },
     outline: [2, 3],
@@ -101,14 +112,24 @@ export default defineConfig({
         return notes.length ? `<div class="fence-with-notes">${code}<div class="fence-notes">${notes.join(' ')}</div></div>` : code;
       };
       const linkOpen = md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
+      const linkClose = md.renderer.rules.link_close ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
       md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
         const token = tokens[idx]!;
         const href = token.attrGet('href');
+        if (href && REPO_ONLY.test(href)) {
+          token.meta = { ...token.meta, repoOnly: true };
+          return `<span class="repo-path" title="in the repository: ${md.utils.escapeHtml(href.replace(/^(\.\/|(\.\.\/)+)/, ''))}">`;
+        }
         if (href) for (const [pattern, to] of REPO_LINKS) if (pattern.test(href)) token.attrSet('href', href.replace(pattern, to));
         return linkOpen(tokens, idx, options, env, self);
+      };
+      md.renderer.rules.link_close = (tokens, idx, options, env, self) => {
+        for (let i = idx - 1; i >= 0; i--) {
+          if (tokens[i]!.type === 'link_open') return tokens[i]!.meta?.repoOnly ? '</span>' : linkClose(tokens, idx, options, env, self);
+        }
+        return linkClose(tokens, idx, options, env, self);
       };
     },
   },
 });
 
-export { PACKAGE_GUIDES, RECIPES };
