@@ -19,12 +19,13 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import type { PageReport } from './pages/page-report.js';
+import { publishedPackages } from './published-packages.js';
 
 const OPTIONS = {
   chromium: process.env.LORAFLOW_CHROMIUM || '/usr/bin/chromium',
   pageTimeoutMs: 120_000,
   /** The packages that make sense in a browser; each has pages/<name>.page.ts. */
-  packages: ['tensor-core', 'flow-samplers', 'lora-adapters', 'pca-rerank', 'datasets', 'captioning', 'flow-dit', 'trainer'],
+  packages: ['tensor-core', 'flow-samplers', 'lora-adapters', 'pca-rerank', 'datasets', 'captioning', 'flow-dit', 'trainer', 'i2l-model'],
   /** Packages whose dist may use bare built-in names (a Node-only command line). */
   nodeOnly: ['cli'],
 };
@@ -96,9 +97,7 @@ async function bundle(name: string, nodeModules: string, tsconfig: string): Prom
 async function linkPackages(dir: string): Promise<string> {
   const scope = join(dir, 'node_modules', '@loraflow');
   await mkdir(scope, { recursive: true });
-  for (const name of await readdir(join(root, 'packages'))) {
-    if (!existsSync(join(root, 'packages', name, 'package.json'))) continue;
-    if (!existsSync(join(root, 'packages', name, 'dist', 'index.js'))) throw new Error(`packages/${name}/dist is missing: run pnpm build first`);
+  for (const name of await publishedPackages(root)) {
     await symlink(join(root, 'packages', name), join(scope, name), 'dir');
   }
   return join(dir, 'node_modules');
@@ -111,7 +110,7 @@ async function runPages(bundles: Bundle[]): Promise<{ name: string; report: Page
     const isolation = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
     const url = req.url ?? '/';
     const code = byPath.get(url);
-    const page = /^\/([a-z-]+)\.html$/.exec(url);
+    const page = /^\/([a-z0-9-]+)\.html$/.exec(url);
     if (code) res.writeHead(200, { 'content-type': 'text/javascript', ...isolation }).end(code);
     else if (url === '/favicon.ico') res.writeHead(204).end();
     else if (page && byPath.has(`/${page[1]}.js`)) res.writeHead(200, { 'content-type': 'text/html', ...isolation }).end(`<!doctype html><meta charset="utf-8"><title>${page[1]}</title><script type="module" src="/${page[1]}.js"></script>`);

@@ -18,9 +18,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { publishedPackages } from './published-packages.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
+
 const OPTIONS = {
   keep: process.argv.includes('--keep'),
   /** TypeScript and @types/node at the versions the repo installed, so the store has them. */
@@ -51,10 +53,8 @@ async function sh(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessE
 
 async function packAll(dir: string): Promise<Map<string, { manifest: Manifest; tarball: string }>> {
   const packed = new Map<string, { manifest: Manifest; tarball: string }>();
-  for (const name of (await readdir(join(root, 'packages'))).sort()) {
+  for (const name of await publishedPackages(root)) {
     const pkgDir = join(root, 'packages', name);
-    if (!existsSync(join(pkgDir, 'package.json'))) continue;
-    if (!existsSync(join(pkgDir, 'dist', 'index.js'))) throw new Error(`packages/${name}/dist is missing: run pnpm build first`);
     const out = await sh('pnpm', ['pack', '--pack-destination', dir, '--json'], pkgDir);
     const tarball = (JSON.parse(out.slice(out.indexOf('{'))) as { filename: string }).filename;
     const manifest = JSON.parse(await readFile(join(pkgDir, 'package.json'), 'utf8')) as Manifest;
@@ -89,6 +89,7 @@ import { tensor, type Tensor } from '@loraflow/tensor-core';
 import { sampleEuler } from '@loraflow/flow-samplers';
 import { openLoraFile, type LoraFormat } from '@loraflow/lora-adapters';
 import { rerankLayers } from '@loraflow/pca-rerank';
+import { I2lModel, type I2lTargetTable } from '@loraflow/i2l-model';
 import { renderScene, type RasterImage } from '@loraflow/datasets';
 import { insertTrigger } from '@loraflow/captioning';
 import { createPipeline, type PipelineConfig } from '@loraflow/flow-dit';
@@ -99,8 +100,8 @@ import { CLI_NAME } from '@loraflow/cli';
 const x: Tensor = tensor(Float32Array.from([1, 2]), [2]);
 const format: LoraFormat = 'kohya';
 const image: RasterImage = renderScene({ theme: 'any', seed: 1, width: 8, height: 8 }).image;
-export const used = [x, format, image, sampleEuler, openLoraFile, rerankLayers, insertTrigger, createPipeline, trainLora, trainingProgressBar, sampleImageTensor, CLI_NAME];
-export type Used = [PipelineConfig, TrainingConfig];
+export const used = [x, format, image, sampleEuler, openLoraFile, rerankLayers, I2lModel, insertTrigger, createPipeline, trainLora, trainingProgressBar, sampleImageTensor, CLI_NAME];
+export type Used = [PipelineConfig, TrainingConfig, I2lTargetTable];
 `;
 
 const TSCONFIGS: Record<string, { module: string; moduleResolution: string; lib: string[]; types: string[] }> = {
