@@ -7,6 +7,7 @@ import { mapConcurrent } from './concurrency-limit.js';
 import { renderPrompt } from './prompt-presets.js';
 import { withRetries } from './retry-backoff.js';
 import { insertTrigger } from './trigger-words.js';
+import { checkOptions, option, withDefaults } from '@loraflow/tensor-core';
 
 /** How a folder is captioned. */
 export interface CaptionDatasetOptions {
@@ -69,8 +70,14 @@ const DEFAULTS = {
  * loses finished captions, and running again resumes where it stopped.
  */
 export async function captionDataset(root: string, options: CaptionDatasetOptions): Promise<CaptionSummary> {
-  // An option passed as undefined (a CLI flag left out) means its default, not "undefined".
-  const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS & CaptionDatasetOptions;
+  checkOptions('captionDataset', options, {
+    captioner: option.object, prompt: option.string, hint: option.string, trigger: option.string, overwrite: option.boolean, dryRun: option.boolean,
+    concurrency: option.integer({ min: 1 }), timeoutMs: option.integer({ min: 1 }), retries: option.integer({ min: 0 }), baseDelayMs: option.number({ min: 0 }),
+    maxDelayMs: option.number({ min: 0 }), maxLength: option.integer({ min: 0 }), maxImageSide: option.integer({ min: 1 }), captionExtension: option.string,
+    recursive: option.boolean, onEvent: option.function, signal: option.object,
+  }, (m) => new CaptioningError(m));
+  if (options?.captioner === undefined) throw new CaptioningError('captionDataset: option "captioner" is missing, expected a captioner (createCaptioner)');
+  const o = withDefaults(DEFAULTS, options);
   if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw new CaptioningError(`concurrency ${o.concurrency}: expected a positive integer`);
   const items = await loadDatasetFolder(root, { captionExtension: o.captionExtension, recursive: o.recursive });
   const summary: CaptionSummary = { total: items.length, captioned: [], skipped: [], failed: [], planned: [] };

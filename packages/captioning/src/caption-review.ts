@@ -1,6 +1,8 @@
 import { differenceHash, encodeJpeg, hammingDistance, loadDatasetFolder, readImage, resizeImage, writeFileAtomic } from '@loraflow/datasets';
 import { captionFlags, type CaptionFlag, type CaptionFlagOptions } from './caption-flags.js';
 import { toBase64 } from './http-json.js';
+import { checkOptions, option } from '@loraflow/tensor-core';
+import { CaptioningError } from './captioning-error.js';
 
 /** Review sheet settings. */
 export interface CaptionReviewOptions extends CaptionFlagOptions {
@@ -50,6 +52,10 @@ h1{font-size:20px}.summary span{display:inline-block;margin:0 12px 6px 0}
  * so a person can check and fix captions before training.
  */
 export async function writeCaptionReview(dir: string, options: CaptionReviewOptions = {}): Promise<CaptionReview> {
+  checkOptions('writeCaptionReview', options, {
+    trigger: option.string, minWords: option.integer({ min: 0 }), maxWords: option.integer({ min: 1 }), out: option.string, thumbnailSize: option.integer({ min: 8 }),
+    duplicateDistance: option.integer({ min: 0, max: 64 }), captionExtension: option.string, recursive: option.boolean, title: option.string,
+  }, (m) => new CaptioningError(m));
   const { join } = await import('node:path');
   const file = options.out ?? join(dir, 'caption-review.html');
   const size = options.thumbnailSize ?? 256;

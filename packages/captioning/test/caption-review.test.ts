@@ -41,3 +41,13 @@ describe('writeCaptionReview', () => {
     expect(html.indexOf(b)).toBeLessThan(html.indexOf(a));
   });
 });
+
+describe('caption functions check their options', () => {
+  it('name the bad option before touching the folder', async () => {
+    const { captionDataset, CaptioningError } = await import('../src/index.js');
+    await expect(writeCaptionReview('/nonexistent', { thumbnailSize: 4 })).rejects.toThrow('writeCaptionReview: option "thumbnailSize" is 4, expected an integer >= 8');
+    await expect(writeCaptionReview('/nonexistent', { output: 'x.html' } as never)).rejects.toThrow(CaptioningError);
+    await expect(captionDataset('/nonexistent', {} as never)).rejects.toThrow('captionDataset: option "captioner" is missing');
+    await expect(captionDataset('/nonexistent', 'ollama' as never)).rejects.toThrow(/^captionDataset: options must be an object/);
+  });
+});

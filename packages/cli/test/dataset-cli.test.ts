@@ -12,7 +12,7 @@ afterEach(() => { process.exitCode = 0; });
 describe('loraflow dataset', () => {
   it('generate writes images, captions and sidecars for the chosen themes', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'lf-cli-gen-'));
-    const { out, exitCode } = await run('dataset', 'generate', '--theme', 'desert,forest', '--count', '2', '-W', '96', '-H', '64', '-o', dir, '--no-progress');
+    const { out, exitCode } = await run('dataset', 'generate', '--theme', 'desert,forest', '--count', '2', '-W', '96', '-H', '64', '--out-dir', dir, '--no-progress');
     expect(exitCode).toBe(0);
     expect(out).toBe(`wrote 4 images to ${dir}\n`);
     const files = (await readdir(dir)).sort();

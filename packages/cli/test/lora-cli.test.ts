@@ -71,7 +71,7 @@ describe('loraflow lora', () => {
     const out = tmp('p.safetensors');
     const original = layers(2, 4, 1);
     await writeLoraFile(src, original, { format: 'kohya' });
-    const result = JSON.parse(await run(['convert', src, out, '--to', 'diffusers', '--json']));
+    const result = JSON.parse(await run(['convert', src, '-o', out, '--to', 'diffusers', '--json']));
     expect([result.from, result.to, result.layers]).toEqual(['kohya', 'peft', 3]);
     const back = await readLayers(out);
     expect(back.format).toBe('peft');
@@ -93,7 +93,7 @@ describe('loraflow lora', () => {
     const merged = tmp('m.safetensors');
     await run(['merge', a, b, '-o', merged, '--weights', '0.25,-2', '--quiet']);
     const scaled = tmp('s.safetensors');
-    await run(['scale', merged, scaled, '--by', '3', '--to', 'kohya', '--quiet']);
+    await run(['scale', merged, '--output', scaled, '--by', '3', '--to', 'kohya', '--quiet']);
     const m = await readLayers(merged);
     const s = await readLayers(scaled);
     expect([m.format, s.format]).toEqual(['comfy', 'kohya']);
@@ -116,6 +116,8 @@ describe('loraflow lora', () => {
     await expect(run(['convert', src, out, '--to', 'safetensors'])).rejects.toThrow(/--to safetensors: expected one of kohya, peft, comfy, diffsynth/);
     await expect(run(['merge', src, src, '-o', out, '--weights', '1'])).rejects.toThrow(/1 weights for 2 input files/);
     await expect(run(['scale', src, out, '--by', 'abc'])).rejects.toThrow(/--by abc: expected a number/);
+    await expect(run(['convert', src, '--to', 'peft'])).rejects.toThrow('--output is required');
+    await expect(run(['convert', src, out, '-o', `${out}2`, '--to', 'peft'])).rejects.toThrow(/--output given twice with different paths/);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(sub)).toEqual(['bad.safetensors']);
   });

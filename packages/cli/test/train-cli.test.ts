@@ -5,19 +5,13 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Generator } from '@loraflow/tensor-core';
-import { createPipeline, savePipeline, type PipelineConfig } from '@loraflow/flow-dit';
+import { createPipeline, savePipeline } from '@loraflow/flow-dit';
 import { decodeImage, generateSceneDataset } from '@loraflow/datasets';
 import { inspectLoraFile } from '@loraflow/lora-adapters';
 import { register as registerTrain } from '../src/commands/train.js';
 import { register as registerSample } from '../src/commands/sample.js';
+import { TINY } from './tiny-pipeline.js';
 
-/** 32x32 images, 8x8x4 latents: small enough to train a few steps in a test. */
-const TINY: PipelineConfig = {
-  transformer: { patchSize: 2, latentChannels: 4, depth: 1, heads: 2, headDim: 8, mlpRatio: 2, textDim: 16, ropeAxes: [2, 2, 4], ropeTheta: 10000 },
-  vae: { inChannels: 3, latentChannels: 4, blockChannels: [8, 8, 8], normGroups: 4, latentsMean: [0, 0, 0, 0], latentsStd: [1, 1, 1, 1] },
-  textEncoder: { vocabSize: 64, hashSeed: 0, maxLength: 12, hidden: 16, layers: 1, heads: 2, intermediate: 24, ropeTheta: 10000 },
-  resolution: 32,
-};
 
 const dir = mkdtempSync(join(tmpdir(), 'cli-train-'));
 const modelDir = join(dir, 'base');
@@ -59,6 +53,15 @@ describe('loraflow train', () => {
     expect(summary.modules.every((m) => m.rank === 4)).toBe(true);
   });
 
+  it('trains from a minimal recipe (model, dataset, steps) at the model\'s own resolution', async () => {
+    const config = join(dir, 'minimal.yaml');
+    writeFileSync(config, 'model: base\ndataset: data\nsteps: 2\noutput_dir: minimal\nlinear_rank: 2\nconv_rank: 2\n');
+    const json = JSON.parse(await run(['train', config, '--json']));
+    expect(json.step).toBe(2);
+    const summary = await inspectLoraFile(json.loraPath);
+    expect(summary.metadata.ss_resolution).toBe('[32]');
+  });
+
   it('fails naming the key when the recipe has a typo', async () => {
     const config = join(dir, 'typo.yaml');
     writeFileSync(config, 'model: base\ndataset: data\nlearning_rat: 1e-4\n');
@@ -80,6 +83,23 @@ describe('loraflow sample', () => {
     expect([base.width, base.height]).toEqual([32, 32]);
     expect(Array.from(s0.data)).toEqual(Array.from(base.data));
     expect(Array.from(s1.data)).not.toEqual(Array.from(base.data));
+  });
+
+  it('takes any flow-samplers sampler, a width and height, one scale per LoRA, and prints JSON', async () => {
+    const lora = join(dir, 'out', 'style.safetensors');
+    if (!existsSync(lora)) await run(['train', join(dir, 'recipe.yaml'), '--json']);
+    const common = ['--model', modelDir, '--prompt', 'a 2D side scrolling background', '--steps', '2', '--seed', '5', '--cfg', '1'];
+    const one = join(dir, 'one.png'), two = join(dir, 'two.png');
+    const json = JSON.parse(await run(['sample', ...common, '--sampler', 'dpmpp-2m', '--width', '48', '--height', '24', '--lora', lora, '--scale', '1', '-o', one, '--json']));
+    expect(json).toMatchObject({ output: one, width: 48, height: 24, sampler: 'dpmpp-2m', steps: 2, loras: [{ file: lora, scale: 1 }] });
+    expect(json.loras[0].layers).toBeGreaterThan(10);
+    // The same LoRA twice at scales 1 and 0 draws what it draws alone at 1.
+    await run(['sample', ...common, '--sampler', 'dpmpp-2m', '--width', '48', '--height', '24', '--lora', lora, lora, '--scale', '1', '0', '-o', two]);
+    const [a, b] = await Promise.all([one, two].map(async (p) => decodeImage(await readFile(p))));
+    expect([b.width, b.height]).toEqual([48, 24]);
+    expect(Array.from(b.data)).toEqual(Array.from(a.data));
+    await expect(run(['sample', ...common, '--lora', lora, lora, lora, '--scale', '1', '0', '-o', two])).rejects.toThrow('--scale: 2 scales for 3 --lora files');
+    await expect(run(['sample', ...common, '--width', '30', '-o', two])).rejects.toThrow('sampleImages: option "width" is 30, expected a multiple of 8');
   });
 
   it('rejects a CFG scale below 1 naming the flag', async () => {

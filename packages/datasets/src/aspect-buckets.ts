@@ -1,4 +1,6 @@
 import { DatasetError } from './dataset-error.js';
+import { option, withDefaults } from '@loraflow/tensor-core';
+import { checkDatasetOptions } from './dataset-options.js';
 
 /** A bucket: a training size whose area is close to resolution squared. */
 export interface Bucket {
@@ -28,7 +30,8 @@ export function bucketKey(b: Bucket): string {
 
 /** All buckets for one resolution: for each width on the step grid, the tallest step-multiple height with area <= resolution^2. */
 export function aspectBuckets(resolution: number, options: BucketOptions = {}): Bucket[] {
-  const o = { ...DEFAULTS, ...options };
+  checkDatasetOptions('aspectBuckets', options, { step: option.integer({ min: 1 }), minSide: option.integer({ min: 1 }), maxSide: option.integer({ min: 1 }), maxAspect: option.number({ min: 1 }) });
+  const o = withDefaults(DEFAULTS, options);
   if (!Number.isInteger(o.step) || o.step < 1) throw new DatasetError(`bucket step ${o.step}: expected a positive integer`);
   if (!Number.isInteger(resolution) || resolution < o.step || resolution % o.step !== 0) {
     throw new DatasetError(`bucket resolution ${resolution}: expected a positive multiple of the step ${o.step}`);

@@ -1,6 +1,8 @@
 import { aspectBuckets, bucketKey, nearestBucket, type Bucket, type BucketOptions } from './aspect-buckets.js';
 import { DatasetError } from './dataset-error.js';
 import { SeededRandom } from './seeded-random.js';
+import { option } from '@loraflow/tensor-core';
+import { checkDatasetOptions } from './dataset-options.js';
 
 /** An image size plus how often it repeats per epoch. */
 export interface SizedItem {
@@ -47,6 +49,7 @@ export interface BatchOptions {
  * cut into same-bucket batches, and the batch order shuffled; the same (seed, epoch) gives the same batches.
  */
 export function bucketBatches(items: readonly SizedItem[], assignments: readonly BucketAssignment[], options: BatchOptions): BucketAssignment[][] {
+  checkDatasetOptions('bucketBatches', options, { batchSize: option.integer({ min: 1 }), seed: option.integer(), epoch: option.integer({ min: 0 }), dropLast: option.boolean });
   const { batchSize, seed, epoch, dropLast = false } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new DatasetError(`batchSize ${batchSize}: expected a positive integer`);
   const rng = new SeededRandom((Math.imul(seed, 0x2545f491) ^ Math.imul(epoch + 1, 0x9e3779b1)) >>> 0);

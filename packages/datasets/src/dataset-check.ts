@@ -1,10 +1,12 @@
 import { assignBuckets, bucketHistogram } from './bucket-plan.js';
-import { loadDatasetFolder, type DatasetFolderOptions } from './dataset-folder.js';
-import { readImage } from './image-io.js';
+import { FOLDER_RULES, loadDatasetFolder, type DatasetFolderOptions } from './dataset-folder.js';
+import { IMAGE_EXTENSIONS, readImage } from './image-io.js';
 import { differenceHash, hammingDistance } from './perceptual-hash.js';
+import { option, withDefaults } from '@loraflow/tensor-core';
+import { checkDatasetOptions } from './dataset-options.js';
 
 /** Kinds of problems `checkDataset` reports. */
-export type DatasetIssueKind = 'unreadable' | 'tiny' | 'missing-caption' | 'empty-caption' | 'garbled-caption' | 'missing-trigger' | 'near-duplicate';
+export type DatasetIssueKind = 'empty' | 'skipped-format' | 'unreadable' | 'tiny' | 'missing-caption' | 'empty-caption' | 'garbled-caption' | 'missing-trigger' | 'near-duplicate';
 
 /** One problem found in a dataset. */
 export interface DatasetIssue {
@@ -49,11 +51,21 @@ const DEFAULTS = { trigger: '', resolutions: [1024], step: 64, minSide: 0, dupli
 
 /** Checks a dataset folder: unreadable or tiny images, missing/empty captions, captions without the trigger, near-duplicates, buckets. */
 export async function checkDataset(root: string, options: DatasetCheckOptions = {}): Promise<DatasetReport> {
-  const o = { ...DEFAULTS, ...options };
+  checkDatasetOptions('checkDataset', options, {
+    ...FOLDER_RULES, trigger: option.string, resolutions: option.array, step: option.integer({ min: 1 }), minSide: option.integer({ min: 0 }), duplicateDistance: option.integer({ min: 0, max: 64 }),
+  });
+  const o = withDefaults(DEFAULTS, options);
   const minSide = o.minSide || Math.floor(Math.min(...o.resolutions) / 4);
-  const items = await loadDatasetFolder(root, options);
   const issues: DatasetIssue[] = [];
   const issue = (kind: DatasetIssueKind, severity: DatasetIssue['severity'], path: string, message: string) => issues.push({ kind, severity, path, message });
+  const items = await loadDatasetFolder(root, {
+    captionExtension: options.captionExtension, manifest: options.manifest, recursive: options.recursive,
+    onSkipped: (paths) => {
+      for (const path of paths) issue('skipped-format', 'warning', path, `not read: ${path.slice(path.lastIndexOf('.') + 1).toUpperCase()} is not a supported format (use ${IMAGE_EXTENSIONS.join(', ')})`);
+      options.onSkipped?.(paths);
+    },
+  });
+  if (items.length === 0) issue('empty', 'error', '.', `no images found (expected ${IMAGE_EXTENSIONS.join(', ')} files with captions)`);
   const sized: { width: number; height: number }[] = [];
   const hashes: { path: string; hash: bigint }[] = [];
   for (const item of items) {

@@ -2,6 +2,8 @@
 import { captionPathFor, readCaptionFile } from './caption-file.js';
 import { DatasetError } from './dataset-error.js';
 import { IMAGE_EXTENSIONS } from './image-io.js';
+import { option, withDefaults, type OptionRule } from '@loraflow/tensor-core';
+import { checkDatasetOptions } from './dataset-options.js';
 
 /** One image of a dataset folder with its caption and repeat count. */
 export interface DatasetItem {
@@ -25,9 +27,17 @@ export interface DatasetFolderOptions {
   manifest?: string;
   /** Descend into sub-folders (default true). */
   recursive?: boolean;
+  /** Called with the paths (relative to the root) of image files in formats that are not read, such as GIF or TIFF. */
+  onSkipped?: (relativePaths: string[]) => void;
 }
 
-const DEFAULTS = { captionExtension: '.txt', manifest: 'metadata.jsonl', recursive: true } satisfies Required<DatasetFolderOptions>;
+const DEFAULTS = { captionExtension: '.txt', manifest: 'metadata.jsonl', recursive: true, onSkipped: () => {} } satisfies Required<DatasetFolderOptions>;
+
+/** Rules of DatasetFolderOptions. */
+export const FOLDER_RULES = { captionExtension: option.string, manifest: option.string, recursive: option.boolean, onSkipped: option.function } satisfies Record<string, OptionRule>;
+
+/** Image formats a dataset folder may hold that are not read (listed with a warning instead of silently left out). */
+export const SKIPPED_IMAGE_EXTENSIONS = ['.gif', '.tif', '.tiff', '.bmp', '.avif', '.heic', '.heif', '.svg', '.jxl'] as const;
 
 interface ManifestEntry {
   text?: string;
@@ -74,7 +84,7 @@ export function repeatsFromPath(relativePath: string): number {
   return 1;
 }
 
-async function listImages(root: string, dir: string, recursive: boolean, out: string[]): Promise<void> {
+async function listImages(root: string, dir: string, recursive: boolean, out: string[], skipped: string[]): Promise<void> {
   const { readdir } = await import('node:fs/promises');
   const { extname, join } = await import('node:path');
   const entries = await readdir(dir, { withFileTypes: true });
@@ -82,23 +92,28 @@ async function listImages(root: string, dir: string, recursive: boolean, out: st
     if (e.name.startsWith('.')) continue;
     const path = join(dir, e.name);
     if (e.isDirectory()) {
-      if (recursive) await listImages(root, path, recursive, out);
+      if (recursive) await listImages(root, path, recursive, out, skipped);
     } else if (e.isFile() && (IMAGE_EXTENSIONS as readonly string[]).includes(extname(e.name).toLowerCase())) {
       out.push(path);
+    } else if (e.isFile() && (SKIPPED_IMAGE_EXTENSIONS as readonly string[]).includes(extname(e.name).toLowerCase())) {
+      skipped.push(path);
     }
   }
 }
 
 /** Lists the images of a dataset folder (image + caption side by side, nested folders, optional manifest), sorted by path. */
 export async function loadDatasetFolder(root: string, options: DatasetFolderOptions = {}): Promise<DatasetItem[]> {
-  const o = { ...DEFAULTS, ...options };
+  checkDatasetOptions('loadDatasetFolder', options, FOLDER_RULES);
+  const o = withDefaults(DEFAULTS, options);
   const { join, relative, sep } = await import('node:path');
   const paths: string[] = [];
+  const skipped: string[] = [];
   try {
-    await listImages(root, root, o.recursive, paths);
+    await listImages(root, root, o.recursive, paths, skipped);
   } catch (error) {
     throw new DatasetError(`${root}: cannot list dataset folder: ${(error as Error).message}`);
   }
+  if (skipped.length > 0) o.onSkipped(skipped.sort().map((p) => relative(root, p).split(sep).join('/')));
   const manifest = await readManifest(join(root, o.manifest));
   paths.sort();
   return Promise.all(paths.map(async (imagePath) => {

@@ -2,6 +2,8 @@ import { drawText, FONT_GLYPH_HEIGHT, FONT_GLYPH_WIDTH } from './bitmap-font.js'
 import { DatasetError } from './dataset-error.js';
 import { resizeImage } from './image-io.js';
 import { withChannels, type RasterImage } from './raster-image.js';
+import { option, withDefaults } from '@loraflow/tensor-core';
+import { checkDatasetOptions } from './dataset-options.js';
 
 /** One cell of a grid: an image and an optional label printed under it. */
 export interface GridCell {
@@ -37,8 +39,12 @@ const DEFAULTS = {
 
 /** Tiles images into one RGB image with a text label under each, for reports and sample sheets. */
 export async function imageGrid(cells: readonly GridCell[], options: ImageGridOptions = {}): Promise<RasterImage> {
+  checkDatasetOptions('imageGrid', options, {
+    columns: option.integer({ min: 0 }), cellWidth: option.integer({ min: 1 }), cellHeight: option.integer({ min: 1 }), padding: option.integer({ min: 0 }),
+    labelScale: option.integer({ min: 0 }), background: option.array, labelColor: option.array,
+  });
   if (cells.length === 0) throw new DatasetError('imageGrid: expected at least one cell');
-  const o = { ...DEFAULTS, ...options };
+  const o = withDefaults(DEFAULTS, options);
   const columns = o.columns > 0 ? o.columns : Math.ceil(Math.sqrt(cells.length));
   const rows = Math.ceil(cells.length / columns);
   const hasLabels = o.labelScale > 0 && cells.some((c) => c.label);

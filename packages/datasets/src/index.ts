@@ -18,7 +18,7 @@ export { captionPathFor, readCaptionFile, writeCaptionFile } from './caption-fil
 /** tensor-core's atomic write, re-exported for packages that depend on datasets alone (captioning). */
 export { writeFileAtomic } from '@loraflow/tensor-core';
 export type { DatasetItem, DatasetFolderOptions } from './dataset-folder.js';
-export { loadDatasetFolder, repeatsFromPath } from './dataset-folder.js';
+export { loadDatasetFolder, repeatsFromPath, SKIPPED_IMAGE_EXTENSIONS } from './dataset-folder.js';
 export type { Bucket, BucketOptions, BucketPlacement } from './aspect-buckets.js';
 export { aspectBuckets, nearestBucket, placeInBucket, bucketKey } from './aspect-buckets.js';
 export type { SizedItem, BucketAssignment, BatchOptions } from './bucket-plan.js';

@@ -5,6 +5,8 @@ import type { DatasetItem } from './dataset-folder.js';
 import { DatasetError } from './dataset-error.js';
 import { imageToChw } from './image-chw.js';
 import { probeImage } from './image-probe.js';
+import { option } from '@loraflow/tensor-core';
+import { checkDatasetOptions } from './dataset-options.js';
 
 /** Sizes and repeat counts of dataset items, read from the image headers (for assignBuckets / bucketBatches). */
 export async function readItemSizes(items: readonly DatasetItem[]): Promise<SizedItem[]> {
@@ -47,6 +49,7 @@ function mirror(data: Float32Array, channels: number, height: number, width: num
 
 /** Loads one same-bucket batch (from bucketBatches) as a [B, 3, H, W] tensor with its captions. */
 export async function loadTrainingBatch(items: readonly DatasetItem[], batch: readonly BucketAssignment[], options: TrainingBatchOptions = {}): Promise<TrainingBatch> {
+  checkDatasetOptions('loadTrainingBatch', options, { crop: option.oneOf(['center', 'random']), flip: option.boolean, random: option.function, caption: option.function });
   if (batch.length === 0) throw new DatasetError('loadTrainingBatch: the batch is empty');
   const { width, height } = batch[0].bucket;
   if (batch.some((a) => a.bucket.width !== width || a.bucket.height !== height)) {

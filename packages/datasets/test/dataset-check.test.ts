@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,5 +61,43 @@ describe('checkDataset', () => {
     const report = await checkDataset(root, { trigger: 'TRIG', resolutions: [128] });
     expect(report.issues).toEqual([]);
     expect(report.histogram).toEqual({ '128x128@128': 3 });
+  });
+
+  it('fails on a folder without images', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'lf-check-empty-'));
+    await writeFile(join(root, 'notes.txt'), 'captions without images');
+    const report = await checkDataset(root);
+    expect(report.errors).toBe(1);
+    expect(report.issues).toEqual([{ kind: 'empty', severity: 'error', path: '.', message: 'no images found (expected .png, .jpg, .jpeg, .webp files with captions)' }]);
+  });
+
+  it('lists images in formats it does not read (GIF, TIFF) with a warning each', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'lf-check-skip-'));
+    await writePng(join(root, 'a.png'), renderScene({ theme: 'desert', seed: 1, width: 128, height: 128 }).image);
+    await writeFile(join(root, 'a.txt'), 'desert');
+    await mkdir(join(root, 'old'));
+    await writeFile(join(root, 'old', 'b.gif'), 'GIF89a');
+    await writeFile(join(root, 'c.TIFF'), 'II*');
+    const skipped: string[][] = [];
+    const report = await checkDataset(root, { resolutions: [128], onSkipped: (p) => skipped.push(p) });
+    expect(skipped).toEqual([['c.TIFF', 'old/b.gif']]);
+    expect(report.errors).toBe(0);
+    expect(report.issues.map((i) => [i.kind, i.severity, i.path, i.message])).toEqual([
+      ['skipped-format', 'warning', 'c.TIFF', 'not read: TIFF is not a supported format (use .png, .jpg, .jpeg, .webp)'],
+      ['skipped-format', 'warning', 'old/b.gif', 'not read: GIF is not a supported format (use .png, .jpg, .jpeg, .webp)'],
+    ]);
+  });
+});
+
+describe('dataset functions check their options and name the bad one', () => {
+  it('refuses unknown options, wrong types and out-of-range values before touching the folder', async () => {
+    const { loadDatasetFolder, generateSceneDataset, imageGrid, bucketBatches, aspectBuckets, DatasetError } = await import('@loraflow/datasets');
+    await expect(checkDataset('/nonexistent', { resolution: [512] } as never)).rejects.toThrow(/^checkDataset: unknown option "resolution"; expected one of .*resolutions/);
+    await expect(checkDataset('/nonexistent', { duplicateDistance: 65 })).rejects.toThrow('checkDataset: option "duplicateDistance" is 65, expected an integer >= 0 <= 64');
+    await expect(loadDatasetFolder('/nonexistent', '.caption' as never)).rejects.toThrow(DatasetError);
+    await expect(generateSceneDataset('/nonexistent', { count: 0 })).rejects.toThrow('generateSceneDataset: option "count" is 0, expected an integer >= 1');
+    await expect(imageGrid([], { cellWidth: '64' as never })).rejects.toThrow('imageGrid: option "cellWidth" is "64", expected an integer >= 1');
+    expect(() => bucketBatches([], [], { batchSize: 2, seed: 0, epoch: -1 })).toThrow('bucketBatches: option "epoch" is -1, expected an integer >= 0');
+    expect(() => aspectBuckets(512, { maxAspect: 0.5 })).toThrow('aspectBuckets: option "maxAspect" is 0.5, expected a number >= 1');
   });
 });

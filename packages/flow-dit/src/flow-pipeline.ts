@@ -36,6 +36,16 @@ export class FlowPipeline {
     this.tokenizer = new WordTokenizer(config.textEncoder.vocabSize, config.textEncoder.maxLength, config.textEncoder.hashSeed ?? 0);
   }
 
+  /** Image side in pixels the model was trained at (the trainer's default resolution). */
+  get resolution(): number {
+    return this.config.resolution;
+  }
+
+  /** Pixels per latent patch: training buckets are multiples of this. */
+  get bucketStep(): number {
+    return this.vae.downsampling * this.config.transformer.patchSize;
+  }
+
   /** Latent shape [C, h, w] of one image at the config resolution. */
   get latentShape(): [number, number, number] {
     const side = this.config.resolution / this.vae.downsampling;

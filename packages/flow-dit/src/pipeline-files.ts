@@ -2,6 +2,7 @@ import { cast, noGrad, readSafetensors, SafetensorsError, writeFileAtomic, write
 import { FlowDitError } from './flow-dit-error.js';
 import { FlowPipeline } from './flow-pipeline.js';
 import { validatePipelineConfig, type PipelineConfig } from './model-config.js';
+import { checkOptions, option } from '@loraflow/tensor-core';
 
 /** File names of a pipeline folder. */
 export const PIPELINE_FILES = {
@@ -47,6 +48,7 @@ async function loadModule(path: string, module: Module, device?: Device): Promis
 
 /** Writes config.json and the three safetensors files (each written atomically) into `dir`. */
 export async function savePipeline(pipeline: FlowPipeline, dir: string, options: SavePipelineOptions = {}): Promise<void> {
+  checkOptions('savePipeline', options, { dtype: option.oneOf(['f32', 'bf16', 'f16']), metadata: option.object }, (m) => new FlowDitError(m));
   const dtype = options.dtype ?? 'f32';
   const metadata = { format: 'pt', ...(options.metadata ?? {}) };
   // Loaded here, not at the top, so a browser bundle of the package needs no file system.
@@ -61,6 +63,7 @@ export async function savePipeline(pipeline: FlowPipeline, dir: string, options:
 
 /** Reads a pipeline folder written by {@link savePipeline}; weights are converted to f32 on load. */
 export async function loadPipeline(dir: string, opts: { device?: Device } = {}): Promise<FlowPipeline> {
+  checkOptions('loadPipeline', opts, { device: option.object }, (m) => new FlowDitError(m));
   const [{ readFile }, { join }] = await Promise.all([import('node:fs/promises'), import('node:path')]);
   const configPath = join(dir, PIPELINE_FILES.config);
   let config: PipelineConfig;

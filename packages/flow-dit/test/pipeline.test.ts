@@ -153,3 +153,12 @@ describe('loadPipeline on a wrong folder', () => {
     await expect(loadPipeline(dir)).rejects.toBeInstanceOf(FlowDitError);
   });
 });
+
+describe('pipeline file options', () => {
+  it('savePipeline and loadPipeline name a bad option before touching the folder', async () => {
+    const p = createPipeline(tinyConfig(), { generator: new Generator(1) });
+    await expect(savePipeline(p, '/nonexistent/x', { dtype: 'fp16' as never })).rejects.toThrow(new FlowDitError('savePipeline: option "dtype" is "fp16", expected one of f32, bf16, f16'));
+    await expect(loadPipeline('/nonexistent/x', 'cpu' as never)).rejects.toThrow(/^loadPipeline: options must be an object of named options \(device\), got "cpu"$/);
+    p.dispose();
+  });
+});

@@ -1,4 +1,4 @@
-import { Generator, randn, type Tensor } from '@loraflow/tensor-core';
+import { Generator, checkOptions, option, randn, type Tensor } from '@loraflow/tensor-core';
 import { FlowSamplersError } from './flow-samplers-error.js';
 import { ancestralFraction, reinjectNoise } from './noise-reinjection.js';
 import { validateSigmas, type SamplerOptions } from './sampler-options.js';
@@ -28,12 +28,12 @@ export async function runSampler<C>(
   options: SamplerOptions<C>,
   solver: SolverStep,
 ): Promise<Tensor> {
+  checkOptions(name, options, { sigmas: option.any, cond: option.any, callback: option.function, noise: option.object, signal: option.object }, (m) => new FlowSamplersError(m));
+  const eta = options?.noise?.eta;
+  if (options?.noise && !(typeof eta === 'number' && eta >= 0 && eta <= 1)) throw new FlowSamplersError(`${name}: noise.eta must be in [0, 1], got ${eta}`);
+  checkOptions(`${name} noise`, options.noise, { eta: option.number({ min: 0, max: 1 }), type: option.oneOf(['ancestral', 'replace']), seed: option.integer(), generator: option.object }, (m) => new FlowSamplersError(m));
   const { sigmas, cond, callback, noise, signal } = options;
   validateSigmas(name, sigmas);
-  if (noise && !(noise.eta >= 0 && noise.eta <= 1)) throw new FlowSamplersError(`${name}: noise.eta must be in [0, 1], got ${noise.eta}`);
-  if (noise?.type !== undefined && noise.type !== 'ancestral' && noise.type !== 'replace') {
-    throw new FlowSamplersError(`${name}: noise.type must be 'ancestral' or 'replace', got ${JSON.stringify(noise.type)}`);
-  }
   const generator = noise && noise.eta > 0 ? (noise.generator ?? new Generator(noise.seed ?? 0)) : null;
   const evaluate: Evaluate = async (xi, sigma) => model(xi, sigma, cond as C);
   const totalSteps = sigmas.length - 1;

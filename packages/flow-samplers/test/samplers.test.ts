@@ -178,3 +178,17 @@ describe('sampler registry', () => {
     }
   });
 });
+
+describe('sampler options', () => {
+  it('every sampler names a bad option, including inside noise, before any model call', async () => {
+    const { model, sigmas } = recordingModel();
+    const x = tensor(x0, [6]);
+    for (const sample of [sampleEuler, sampleHeun, sampleMidpoint, sampleDpmSolver2M]) {
+      await expect(sample(model, x, { sigmas: [1, 0], noise: { eta: 2 } })).rejects.toThrow(FlowSamplersError);
+      await expect(sample(model, x, { sigmas: [1, 0], noise: { eta: 0.5, type: 'ddpm' as never } })).rejects.toThrow(/ noise: option "type" is "ddpm", expected one of ancestral, replace$/);
+      await expect(sample(model, x, { sigmas: [1, 0], callbak: () => {} } as never)).rejects.toThrow(/: unknown option "callbak"; expected one of sigmas, cond, callback, noise, signal$/);
+    }
+    expect(sigmas).toEqual([]);
+    x.dispose();
+  });
+});

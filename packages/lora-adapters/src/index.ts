@@ -4,7 +4,7 @@ export { LORA_FORMATS, LORA_FORMAT_NAMES, formatStoresAlpha, kohyaStem, loraKeyN
 export { parseLoraKey, KOHYA_PREFIXES, type ParsedLoraKey, type LoraKeyRole } from './files/parse-lora-key.js';
 export { KohyaNameResolver } from './files/kohya-name-resolver.js';
 export { QWEN_IMAGE_DIMS, QWEN_IMAGE_BLOCK_LINEARS, QWEN_IMAGE_OUTER_LINEARS, QWEN_IMAGE_MODULE_NAMES, qwenImageLinearShapes, type ModuleShape } from './files/qwen-image-modules.js';
-export { isLoraFloatDType, rawToF32, f32ToRaw, scaleRaw, castRaw, factorToRaw, rawToTensor, factorDType, type LoraFloatDType } from './files/lora-factor-codec.js';
+export { LORA_FLOAT_DTYPES, isLoraFloatDType, rawToF32, f32ToRaw, scaleRaw, castRaw, factorToRaw, rawToTensor, factorDType, type LoraFloatDType } from './files/lora-factor-codec.js';
 export { layerGeometry, checkLayerShapes, type LayerGeometry } from './files/check-layer-shapes.js';
 export { formatLayerTensors, formatLayerSpecs, type KeyedTensor, type LoraLayerPlan } from './files/format-layer-tensors.js';
 export { LoraFileReader, openLoraFile, type OpenLoraOptions } from './files/lora-file-reader.js';

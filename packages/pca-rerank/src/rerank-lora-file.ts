@@ -12,6 +12,10 @@ import { totalsOf, type LayerReport, type RerankTotals } from './layer-report.js
 import type { LoraLayer } from './lora-layer.js';
 import { rerankLayer } from './rerank-layer.js';
 import type { RerankOptions } from './rerank-options.js';
+import { checkOptions, option } from '@loraflow/tensor-core';
+import { LORA_FLOAT_DTYPES, LORA_FORMATS } from '@loraflow/lora-adapters';
+import { RerankError } from './rerank-error.js';
+import { RERANK_RULES, resolveRerankOptions } from './rerank-options.js';
 
 /** Options of rerankLoraFile: the re-ranking options plus file format, storage and progress settings. */
 export interface RerankFileOptions extends RerankOptions {
@@ -42,6 +46,9 @@ export interface RerankFileResult {
  * rank rule is recorded under `loraflow_rerank`.
  */
 export async function rerankLoraFile(input: string | Uint8Array, output: string, options: RerankFileOptions): Promise<RerankFileResult> {
+  checkOptions('rerankLoraFile', options, { ...RERANK_RULES, to: option.oneOf(LORA_FORMATS), dtype: option.oneOf(LORA_FLOAT_DTYPES), open: option.object, onLayer: option.function }, (m) => new RerankError(m));
+  const { to: _to, dtype: _dtype, open: _open, onLayer: _onLayer, ...rerankOnly } = options;
+  const rerank = resolveRerankOptions(rerankOnly, 'rerankLoraFile');
   const reader = await openLoraFile(input, options.open);
   const outputFormat = options.to ?? reader.format;
   const reports: LayerReport[] = [];
@@ -63,7 +70,7 @@ export async function rerankLoraFile(input: string | Uint8Array, output: string,
           alpha: info.alpha,
           ...(info.kind === 'conv' ? { kernel: info.kernel } : {}),
         };
-        const { layer: out, report } = rerankLayer(layer, options);
+        const { layer: out, report } = rerankLayer(layer, rerank);
         await writer.write(storedLayer(stored, out, options.dtype));
         reports.push(report);
         options.onLayer?.(report, reports.length, reader.layers.length);

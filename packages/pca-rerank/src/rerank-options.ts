@@ -1,4 +1,6 @@
 import type { RankRule } from './rank-rule.js';
+import { checkOptions, option, type OptionRule } from '@loraflow/tensor-core';
+import { RerankError } from './rerank-error.js';
 
 /**
  * How the kept singular values are shared between the new factors (`delta = up @ down`):
@@ -50,8 +52,20 @@ export const RERANK_DEFAULTS = {
 /** RerankOptions with every default filled in. */
 export type ResolvedRerankOptions = Required<RerankOptions>;
 
-/** Fills RerankOptions' defaults. */
-export function resolveRerankOptions(options: RerankOptions): ResolvedRerankOptions {
+/** Rules of RerankOptions (see tensor-core's checkOptions). */
+export const RERANK_RULES = {
+  rule: option.object, maxRank: option.any, split: option.oneOf(['sqrt', 'up', 'down', 'pca']), exactMaxAbsError: option.boolean,
+  pad: option.oneOf(['zeros', 'trainable']), seed: option.integer(),
+} satisfies Record<string, OptionRule>;
+
+/** Fills RerankOptions' defaults; throws a RerankError naming a bad option. */
+export function resolveRerankOptions(options: RerankOptions, where = 'rerank'): ResolvedRerankOptions {
+  checkOptions(where, options, RERANK_RULES, (m) => new RerankError(m));
+  if (options?.rule === undefined) throw new RerankError(`${where}: option "rule" is missing, expected { method: 'fixed', rank } or a dynamic rule`);
+  const maxRank = options.maxRank;
+  if (maxRank !== undefined && maxRank !== Infinity && !(Number.isInteger(maxRank) && maxRank >= 1)) {
+    throw new RerankError(`${where}: option "maxRank" is ${maxRank}, expected an integer >= 1`);
+  }
   return {
     rule: options.rule,
     maxRank: options.maxRank ?? RERANK_DEFAULTS.maxRank,

@@ -132,3 +132,13 @@ describe('rerankLoraFile', () => {
     expect(readdirSync(dir).some((f) => f.startsWith('never.safetensors'))).toBe(false);
   });
 });
+
+describe('rerankLoraFile options', () => {
+  it('names a bad option before reading the file', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'rerank-opts-')), 'o.safetensors');
+    await expect(rerankLoraFile('/nonexistent.safetensors', out, { rule: { method: 'fixed', rank: 3 }, to: 'onnx' as never })).rejects.toThrow('rerankLoraFile: option "to" is "onnx", expected one of kohya, peft, comfy, diffsynth');
+    await expect(rerankLoraFile('/nonexistent.safetensors', out, { rule: { method: 'fixed', rank: 3 }, split: 'svd' as never })).rejects.toThrow('rerankLoraFile: option "split" is "svd", expected one of sqrt, up, down, pca');
+    await expect(rerankLoraFile('/nonexistent.safetensors', out, { rule: { method: 'fixed', rank: 3 }, maxRank: 0 })).rejects.toThrow('rerankLoraFile: option "maxRank" is 0, expected an integer >= 1');
+    await expect(rerankLoraFile('/nonexistent.safetensors', out, {} as never)).rejects.toThrow(/rerankLoraFile: option "rule" is missing/);
+  });
+});

@@ -38,3 +38,5 @@ export { quoteForMessage, shapeForMessage } from './io/message-text.js';
 export { parseStrictJson, StrictJsonError, STRICT_JSON_MAX_DEPTH, type StrictJsonValue, type StrictJsonObject } from './io/strict-json.js';
 export { bufferSource, fileSource, type ByteSource } from './io/byte-source.js';
 export { openAtomicFile, writeFileAtomic, removeStaleTempFiles, ATOMIC_TEMP_INFIX, PAUSE_BEFORE_RENAME_ENV, type AtomicFile } from './io/atomic-file.js';
+export { humanBytes } from './human-bytes.js';
+export { checkOptions, checkArgument, option, withDefaults, type OptionRule } from './option-checks.js';

@@ -3,4 +3,8 @@ export { TRAINING_DEFAULTS, TIMESTEP_SAMPLINGS, LR_SCHEDULERS, resolveTrainingCo
 export { saveTrainingCheckpoint, loadTrainingCheckpoint, checkpointExists, type TrainingState, type CheckpointParts } from './training-checkpoint.js';
 export { writeLossCurve } from './loss-curve.js';
 export { trainingProgressBar, type TrainingProgressBar, type ProgressStream } from './training-progress-bar.js';
-export { trainLora, configDigest, TRAINING_FILES, type TrainLoraOptions, type TrainLoraResult } from './train-lora.js';
+export { trainLora, setupLoraTraining, loraTrainingStep, finishLoraTraining, TRAINING_FILES, type TrainLoraOptions, type TrainLoraResult, type LoraTraining } from './train-lora.js';
+export { TrainingRun, RUN_FILES, type TrainingRunOptions, type StepLogLine } from './training-run.js';
+export { configDigest, trainingRecipe, RESUMABLE_KEYS } from './training-recipe.js';
+export { withModelDefaults } from './model-defaults.js';
+export { probeTrainingMemory, type ProbeShape } from './memory-probe.js';

@@ -9,6 +9,10 @@ export interface LoraTrainableModel<C = unknown> {
   readonly transformer: Module;
   /** Latent shape [C, h, w] of one image at the model's native resolution (for previews and sampling). */
   readonly latentShape: readonly [number, number, number];
+  /** Image side in pixels the model was trained at: the default training resolution. */
+  readonly resolution?: number;
+  /** Pixels per latent patch (autoencoder downsampling x patch size): the default bucket step. */
+  readonly bucketStep?: number;
   /** Prompts -> conditioning (run without autograd by the trainer). */
   encodePrompt(texts: readonly string[]): C;
   /** Images [B, 3, H, W] in [-1, 1] -> latents [B, c, h, w]. */

@@ -1,3 +1,4 @@
+import { withDefaults } from '@loraflow/tensor-core';
 import { imageGrid, writePng, type RasterImage } from '@loraflow/datasets';
 
 /** Size and smoothing of the loss plot. */
@@ -40,7 +41,7 @@ function plotLine(img: Uint8Array, w: number, h: number, pts: readonly [number, 
  * y axis from 0 to the 98th percentile (so one spike does not flatten the curve), with quarter grid lines.
  */
 export function renderLossCurve(losses: readonly number[], options: LossCurveOptions = {}): RasterImage {
-  const o = { ...DEFAULTS, ...options };
+  const o = withDefaults(DEFAULTS, options);
   const { width: w, height: h } = o;
   const data = new Uint8Array(w * h * 3).fill(255);
   const finite = losses.filter(Number.isFinite);
@@ -62,7 +63,7 @@ export function renderLossCurve(losses: readonly number[], options: LossCurveOpt
 
 /** Writes the loss curve as a PNG with a caption line giving the step range and the y scale. */
 export async function writeLossCurve(path: string, losses: readonly number[], options: LossCurveOptions = {}): Promise<void> {
-  const o = { ...DEFAULTS, ...options };
+  const o = withDefaults(DEFAULTS, options);
   const chart = renderLossCurve(losses, o);
   const finite = losses.filter(Number.isFinite).sort((a, b) => a - b);
   const top = (finite[Math.min(finite.length - 1, Math.floor(finite.length * 0.98))] ?? 1) * 1.05;

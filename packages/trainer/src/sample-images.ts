@@ -1,5 +1,5 @@
-import { full, keep, noGrad, randn, slice, tidy, type Module, type Tensor } from '@loraflow/tensor-core';
-import { guidedModel, linearSigmas, SAMPLERS, type GuidedCond, type VelocityModel } from '@loraflow/flow-samplers';
+import { checkOptions, withDefaults, full, keep, noGrad, option, randn, slice, tidy, type Module, type Tensor } from '@loraflow/tensor-core';
+import { guidedModel, linearSigmas, SAMPLERS, type GuidedCond, type SamplerName, type VelocityModel } from '@loraflow/flow-samplers';
 import { loraLayers, mergeLora, setLoraMultiplier, unmergeLora } from '@loraflow/lora-adapters';
 import { tensorToImage, type RasterImage } from '@loraflow/datasets';
 import type { LoraTrainableModel } from './lora-trainable-model.js';
@@ -17,7 +17,13 @@ export interface SampleImagesOptions {
   seed?: number;
   /** ODE steps (linear sigmas 1 .. 1/N, then 0). */
   steps?: number;
-  sampler?: 'euler' | 'heun';
+  /** Any sampler of @loraflow/flow-samplers' SAMPLERS (euler, heun, midpoint, dpmpp-2m). */
+  sampler?: SamplerName;
+  /** Image size in pixels (default: the model's resolution); multiples of the model's bucket step. */
+  width?: number;
+  height?: number;
+  /** Called after every sampler step (for progress bars). */
+  onStep?: (step: number, steps: number) => void;
   /** Guidance scale; <= 1 runs the positive prompt only. */
   cfg?: number;
   /** Qwen-Image's norm-rescaled true CFG (rescale the combination to the positive prediction's norm, per pixel over channels). */
@@ -41,7 +47,27 @@ export const SAMPLE_DEFAULTS = {
   cfg: 4,
   cfgNorm: false,
   mergeLora: false,
-} satisfies Omit<Required<SampleImagesOptions>, 'prompt' | 'loraScale'>;
+} satisfies Omit<Required<SampleImagesOptions>, 'prompt' | 'loraScale' | 'width' | 'height' | 'onStep'>;
+
+const RULES = {
+  prompt: option.any, negative: option.string, count: option.integer({ min: 1 }), seed: option.integer(), steps: option.integer({ min: 1 }),
+  sampler: option.oneOf(Object.keys(SAMPLERS)), width: option.integer({ min: 1 }), height: option.integer({ min: 1 }), onStep: option.function,
+  cfg: option.number(), cfgNorm: option.boolean, loraScale: option.number(), mergeLora: option.boolean,
+};
+
+// Latent [C, h, w] for an image size, from the model's native resolution and latent side.
+function latentShapeFor<C>(model: LoraTrainableModel<C>, width: number | undefined, height: number | undefined): readonly [number, number, number] {
+  if (width === undefined && height === undefined) return model.latentShape;
+  const [ch, side] = model.latentShape;
+  if (!model.resolution) throw new TrainerError('sampleImages: width/height need a model that says its resolution');
+  const down = model.resolution / side;
+  const step = model.bucketStep ?? down;
+  const w = width ?? model.resolution, h = height ?? model.resolution;
+  for (const [name, v] of [['width', w], ['height', h]] as const) {
+    if (v % step !== 0) throw new TrainerError(`sampleImages: option "${name}" is ${v}, expected a multiple of ${step} (the model's pixels per latent patch)`);
+  }
+  return [ch, h / down, w / down];
+}
 
 /** A sampler-ready velocity function (no autograd) over a model's training-form velocity. */
 export function samplingVelocity<C>(model: LoraTrainableModel<C>): VelocityModel<C> {
@@ -50,14 +76,14 @@ export function samplingVelocity<C>(model: LoraTrainableModel<C>): VelocityModel
 
 /** Samples latents and decodes them: a tensor [count, 3, H, W] in [-1, 1] (caller disposes). */
 export async function sampleImageTensor<C>(model: LoraTrainableModel<C>, options: SampleImagesOptions): Promise<Tensor> {
-  const o = { ...SAMPLE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<Omit<SampleImagesOptions, 'loraScale'>> & { loraScale?: number };
+  checkOptions('sampleImages', options, RULES, (m) => new TrainerError(m));
+  const o = withDefaults(SAMPLE_DEFAULTS, options) as Required<Omit<SampleImagesOptions, 'loraScale'>> & { loraScale?: number };
   if (typeof o.prompt !== 'string') {
     if (o.prompt.length === 0) throw new TrainerError('sampleImages: prompt list is empty');
     o.count = o.prompt.length;
   }
   if (!Number.isInteger(o.count) || o.count < 1) throw new TrainerError(`sampleImages: count ${o.count}, expected an integer >= 1`);
   if (!Number.isInteger(o.steps) || o.steps < 1) throw new TrainerError(`sampleImages: steps ${o.steps}, expected an integer >= 1`);
-  if (!(o.sampler in SAMPLERS)) throw new TrainerError(`sampleImages: sampler "${o.sampler}", expected euler or heun`);
   if (o.loraScale !== undefined) setLoraMultiplier(model.transformer, o.loraScale);
   const merged = o.mergeLora ? mergeAdapters(model.transformer) : [];
   const wasTraining = model.transformer.training;
@@ -67,10 +93,12 @@ export async function sampleImageTensor<C>(model: LoraTrainableModel<C>, options
   const guided = o.cfg > 1;
   const neg = guided ? noGrad(() => model.encodePrompt(Array<string>(o.count).fill(o.negative))) : undefined;
   const velocity = guidedModel(samplingVelocity(model), { scale: o.cfg, rescale: o.cfgNorm ? 'norm' : 'none', normAxes: [1] });
-  const noise = randn([o.count, ...model.latentShape], { seed: o.seed });
+  const noise = randn([o.count, ...latentShapeFor(model, options.width, options.height)], { seed: o.seed });
   try {
     const cond: GuidedCond<C> = neg === undefined ? { pos } : { pos, neg };
-    const latents = await SAMPLERS[o.sampler](velocity, noise, { sigmas: [...linearSigmas(o.steps), 0], cond });
+    const onStep = options.onStep;
+    const callback = onStep ? (info: { step: number }) => onStep(info.step + 1, o.steps) : undefined;
+    const latents = await SAMPLERS[o.sampler](velocity, noise, { sigmas: [...linearSigmas(o.steps), 0], cond, callback });
     const images = noGrad(() => model.decodeLatents(latents));
     latents.dispose();
     return images;

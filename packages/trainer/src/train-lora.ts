@@ -1,37 +1,38 @@
 import { mkdir } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import {
-  AdamW, EMA, Generator, clipGradNorm, concat, constantSchedule, cosineSchedule, keep, linearWarmupSchedule, noGrad, randn, tensor, tidy, writeFileAtomic,
+  Generator, checkOptions, concat, option, constantSchedule, cosineSchedule, keep, linearWarmupSchedule, noGrad, randn, tensor, tidy, writeFileAtomic,
   type LrSchedule, type Parameter, type Tensor,
 } from '@loraflow/tensor-core';
 import { noisyInput, sampleTrainingSigmas, velocityTarget, type TimestepSampling, weightedMseLoss } from '@loraflow/flow-samplers';
-import { injectLora, saveLora } from '@loraflow/lora-adapters';
+import { injectLora, saveLora, type ExtractLoraOptions, type LoraWriterOptions } from '@loraflow/lora-adapters';
 import {
   SeededRandom, assignBuckets, bucketBatches, bucketKey, imageGrid, loadDatasetFolder, loadTrainingBatch, readItemSizes, writePng,
   type BucketAssignment, type DatasetItem, type GridCell, type SizedItem,
 } from '@loraflow/datasets';
 import { refuseDatasetErrors } from './dataset-gate.js';
-import { DivergenceGuard } from './divergence-guard.js';
 import type { LoraTrainableModel } from './lora-trainable-model.js';
-import { writeLossCurve, movingAverage } from './loss-curve.js';
+import { writeLossCurve } from './loss-curve.js';
+import { probeTrainingMemory } from './memory-probe.js';
+import { withModelDefaults } from './model-defaults.js';
 import { disposeDeep, sampleImages } from './sample-images.js';
-import type { TrainingConfig } from './training-config.js';
-import { checkpointExists, loadTrainingCheckpoint, saveTrainingCheckpoint, type TrainingState } from './training-checkpoint.js';
+import { resolveTrainingConfig, type TrainingConfig } from './training-config.js';
 import type { TrainingEvent, TrainingProgress } from './training-progress.js';
-import { TrainerError, TrainingDivergedError } from './trainer-error.js';
+import { configDigest, trainingRecipe } from './training-recipe.js';
+import { RUN_FILES, TrainingRun } from './training-run.js';
+import { TrainerError } from './trainer-error.js';
 
 /** Hooks and controls of a training run. */
 export interface TrainLoraOptions {
   /** Called after every optimizer step. */
   onStep?: (p: TrainingProgress) => void;
-  /** Called on resume, checkpoint, preview and final save. */
+  /** Called on dataset notes, resume, checkpoint, preview, final save and a requested stop. */
   onEvent?: (e: TrainingEvent) => void;
   /** Continue from `<output_dir>/checkpoint.safetensors` when it exists (default true). */
   resume?: boolean;
   /** Return after this many completed steps, as if the process were killed right after them (tests, time limits). */
   stopAfter?: number;
-  /** Stops between steps. */
+  /** On abort the step in progress finishes, then a checkpoint and the LoRA so far are written and the run returns. */
   signal?: AbortSignal;
 }
 
@@ -40,24 +41,33 @@ export interface TrainLoraResult {
   /** Steps completed in total (including those before a resume). */
   step: number;
   losses: number[];
-  /** Final LoRA file (live weights) and its EMA twin; absent when stopped early. */
+  /** Final LoRA file (live weights), or the LoRA so far when stopped by the signal; absent after `stopAfter`. */
   loraPath?: string;
+  /** EMA twin of the final LoRA. */
   emaLoraPath?: string;
   checkpointPath: string;
   lossCurvePath?: string;
+  /** JSONL log: one `{step, loss, lr, grad_norm, seconds}` object per step. */
+  stepLogPath: string;
   /** Step this process resumed from (0 for a fresh run). */
   resumedFrom: number;
+  /** True when the signal stopped the run before `steps`. */
+  interrupted: boolean;
   /** Wall seconds this process spent training. */
   seconds: number;
 }
 
 /** File names inside output_dir. */
 export const TRAINING_FILES = {
-  checkpoint: 'checkpoint.safetensors',
+  checkpoint: RUN_FILES.checkpoint,
+  stepLog: RUN_FILES.stepLog,
   lossCurve: 'loss-curve.png',
   losses: 'losses.json',
   samples: 'samples',
 } as const;
+
+/** How many images without a caption are named at the start of a run. */
+const UNCAPTIONED_SHOWN = 3;
 
 function timestepSampling(c: TrainingConfig): TimestepSampling {
   switch (c.timestep_sampling) {
@@ -85,12 +95,6 @@ function streamSeed(seed: number, index: number, salt: number): number {
   return (h ^ (h >>> 13)) >>> 0;
 }
 
-/** A short digest of the keys that change the numbers (so a resume with another recipe is refused). */
-export function configDigest(c: TrainingConfig): string {
-  const { output_dir: _o, sample_every: _se, sample_prompts: _sp, sample_steps: _ss, sample_cfg: _sc, sample_sampler: _sa, sample_seed: _sd, save_every: _sv, model: _m, dataset: _d, ...rest } = c;
-  return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16);
-}
-
 class EpochPlan {
   private epoch = -1;
   private batches: BucketAssignment[][] = [];
@@ -111,19 +115,46 @@ class EpochPlan {
   }
 }
 
+/** A LoRA run between setup and finish: the resolved config, the model with adapters, the data plan and the optimizer run. */
+export interface LoraTraining<C = unknown> {
+  readonly model: LoraTrainableModel<C>;
+  /** The config with the model's defaults filled in. */
+  readonly config: TrainingConfig;
+  readonly run: TrainingRun;
+  /** The steps this process runs to (config.steps, or fewer with `stopAfter`). */
+  readonly stopAt: number;
+  /** One micro-batch's flow-matching loss (backward already run, unscaled value returned). */
+  readonly microBatchLoss: (globalMicroBatch: number) => Promise<Tensor>;
+  readonly emit: (e: TrainingEvent) => void;
+  readonly onStep?: (p: TrainingProgress) => void;
+  /** Releases the latent cache, the optimizer state and the signal listener. */
+  readonly dispose: () => void;
+  readonly startedAt: number;
+}
+
 /**
- * Trains a LoRA on `model.transformer` with flow matching: injects adapters (linear_rank / conv_rank), then per step
- * draws batches from aspect buckets, noises latents at sampled sigmas, regresses the velocity with MSE, clips,
- * steps AdamW, updates the EMA; checkpoints atomically, writes previews and a loss curve, resumes exactly.
+ * Setup of a LoRA run: fills defaults from the model, lists the dataset (reporting uncaptioned images once), injects
+ * adapters (linear_rank / conv_rank), probes the largest step for memory, opens (or resumes) the optimizer run and
+ * caches latents.
  */
-export async function trainLora<C>(model: LoraTrainableModel<C>, config: TrainingConfig, options: TrainLoraOptions = {}): Promise<TrainLoraResult> {
-  const c = config;
+export async function setupLoraTraining<C>(model: LoraTrainableModel<C>, config: TrainingConfig, options: TrainLoraOptions = {}): Promise<LoraTraining<C>> {
+  const startedAt = performance.now();
+  checkOptions('trainLora', options, { onStep: option.function, onEvent: option.function, resume: option.boolean, stopAfter: option.integer({ min: 0 }), signal: option.object }, (m) => new TrainerError(m));
+  // A config built in code gets the same checks (and defaults) as one read from a file.
+  const c = withModelDefaults(model, resolveTrainingConfig(config, 'trainLora config'));
   if (!c.dataset) throw new TrainerError('config: key "dataset" is empty; expected an image + caption folder');
-  const t0 = performance.now();
   const emit = (e: TrainingEvent) => options.onEvent?.(e);
-  const items: DatasetItem[] = await loadDatasetFolder(c.dataset);
+  const items: DatasetItem[] = await loadDatasetFolder(c.dataset, {
+    onSkipped: (paths) => emit({ kind: 'dataset', step: 0, path: c.dataset, message: `${paths.length} image${paths.length > 1 ? 's' : ''} in formats that are not read, left out: ${paths.slice(0, UNCAPTIONED_SHOWN).join(', ')}${paths.length > UNCAPTIONED_SHOWN ? `, and ${paths.length - UNCAPTIONED_SHOWN} more` : ''} (convert them to PNG)` }),
+  });
   if (items.length === 0) throw new TrainerError(`${c.dataset}: no images found (expected .png/.jpg/.webp files with .txt captions)`);
   await refuseDatasetErrors(c);
+  const uncaptioned = items.filter((it) => it.caption === undefined);
+  if (uncaptioned.length > 0) {
+    const shown = uncaptioned.slice(0, UNCAPTIONED_SHOWN).map((it) => it.relativePath).join(', ');
+    const more = uncaptioned.length > UNCAPTIONED_SHOWN ? `, and ${uncaptioned.length - UNCAPTIONED_SHOWN} more` : '';
+    emit({ kind: 'dataset', step: 0, path: c.dataset, message: `${uncaptioned.length} of ${items.length} images have no caption and train on the empty caption: ${shown}${more}` });
+  }
   const sizes = await readItemSizes(items);
   const assignments = assignBuckets(sizes, c.resolution, { step: c.bucket_step });
   const plan = new EpochPlan(sizes, assignments, c);
@@ -140,30 +171,19 @@ export async function trainLora<C>(model: LoraTrainableModel<C>, config: Trainin
   });
   model.transformer.train();
   const named: [string, Parameter][] = model.transformer.namedParameters().filter(([, p]) => p.requiresGrad);
-  const params = named.map(([, p]) => p);
-  const optimizer = new AdamW(params, { lr: c.learning_rate, weightDecay: c.weight_decay });
-  const ema = c.ema_decay > 0 ? new EMA(params, c.ema_decay) : null;
-  const schedule = lrSchedule(c);
-  const sampling = timestepSampling(c);
-  const digest = configDigest(c);
-  await mkdir(c.output_dir, { recursive: true });
-  const checkpointPath = join(c.output_dir, TRAINING_FILES.checkpoint);
+  const largest = assignments.reduce((a, b) => (b.bucket.width * b.bucket.height > a.bucket.width * a.bucket.height ? b : a));
+  probeTrainingMemory(model, named.map(([, p]) => p), { batch: Math.min(c.batch_size, items.length), ...largest.bucket }, model.resolution);
 
-  let state: TrainingState = { step: 0, rngOffsets: {}, losses: [], configDigest: digest };
-  if ((options.resume ?? true) && (await checkpointExists(checkpointPath))) {
-    state = await loadTrainingCheckpoint(checkpointPath, { params: named, optimizer, ema });
-    if (state.configDigest !== digest) {
-      throw new TrainerError(`${checkpointPath}: checkpoint was written with a different recipe (digest ${state.configDigest}, this config ${digest}); use another output_dir or delete the checkpoint`);
-    }
-    loraGen.setOffset(state.rngOffsets.lora ?? 0);
-    noiseGen.setOffset(state.rngOffsets.noise ?? 0);
-    emit({ kind: 'resume', step: state.step, path: checkpointPath, message: `resumed from ${checkpointPath} at step ${state.step}` });
-  }
-  const resumedFrom = state.step;
-  const losses = [...state.losses];
-  let lastCheckpointStep: number | null = resumedFrom > 0 ? resumedFrom : null;
-  const guard = new DivergenceGuard(c.divergence_factor);
-  for (const l of losses) guard.observe(l);
+  const run = await TrainingRun.open({
+    named, outputDir: c.output_dir, steps: c.steps, learningRate: c.learning_rate, weightDecay: c.weight_decay, schedule: lrSchedule(c),
+    scheduleUsesSteps: c.lr_scheduler === 'cosine', gradientAccumulation: c.gradient_accumulation, maxGradNorm: c.max_grad_norm,
+    emaDecay: c.ema_decay, divergenceFactor: c.divergence_factor, streams: { lora: loraGen, noise: noiseGen }, recipe: trainingRecipe(c),
+    legacyDigest: configDigest(c), resume: options.resume ?? true,
+  });
+  if (run.resumedFrom > 0) emit({ kind: 'resume', step: run.step, path: run.checkpointPath, message: `resumed from ${run.checkpointPath} at step ${run.step}` });
+  const onAbort = () => run.requestStop('stop requested');
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort);
 
   // Latents of every (image, bucket) pair, encoded once: the autoencoder is frozen and the crop is fixed.
   const cache = new Map<string, Tensor>();
@@ -175,17 +195,9 @@ export async function trainLora<C>(model: LoraTrainableModel<C>, config: Trainin
       cache.set(cacheKey(a), keep(noGrad(() => tidy(() => model.encodeImages(b.pixels)))));
       b.pixels.dispose();
     }
-    emit({ kind: 'cache', step: state.step, message: `cached latents of ${cache.size} image/bucket pairs` });
+    emit({ kind: 'cache', step: run.step, message: `cached latents of ${cache.size} image/bucket pairs` });
   }
-
-  const save = async (step: number) => {
-    const ckState: TrainingState = { step, rngOffsets: { lora: loraGen.getOffset(), noise: noiseGen.getOffset() }, losses, configDigest: digest };
-    await saveTrainingCheckpoint(checkpointPath, { params: named, optimizer, ema, state: ckState });
-    lastCheckpointStep = step;
-    const stepPath = join(c.output_dir, `${c.output_name}-step${String(step).padStart(6, '0')}.safetensors`);
-    await saveLora(model.transformer, stepPath, { format: c.output_format, dtype: c.dtype === 'f32' ? 'F32' : c.dtype === 'bf16' ? 'BF16' : 'F16', metadata: loraMetadata(c, step) });
-    emit({ kind: 'checkpoint', step, path: checkpointPath, message: `step ${step}: checkpoint ${checkpointPath}, LoRA ${stepPath}` });
-  };
+  const sampling = timestepSampling(c);
 
   const microBatchLoss = async (g: number): Promise<Tensor> => {
     const batch = plan.batch(g);
@@ -219,69 +231,95 @@ export async function trainLora<C>(model: LoraTrainableModel<C>, config: Trainin
     return loss;
   };
 
-  const started = performance.now();
-  const stopAt = Math.min(c.steps, options.stopAfter ?? c.steps);
-  for (let step = state.step; step < stopAt; step++) {
-    options.signal?.throwIfAborted();
-    const lr = c.learning_rate * schedule(step);
-    optimizer.lr = lr;
-    let lossSum = 0;
-    for (let a = 0; a < c.gradient_accumulation; a++) {
-      const l = await microBatchLoss(step * c.gradient_accumulation + a);
-      lossSum += await l.item();
-      l.dispose();
-    }
-    const loss = lossSum / c.gradient_accumulation;
-    const normT = c.max_grad_norm > 0 ? clipGradNorm(params, c.max_grad_norm) : null;
-    const gradNorm = normT ? await normT.item() : NaN;
-    normT?.dispose();
-    const verdict = guard.check(loss, normT ? gradNorm : 0);
-    if (verdict) {
-      optimizer.zeroGrad();
-      const keepMsg = lastCheckpointStep !== null ? `the last good checkpoint ${checkpointPath} (step ${lastCheckpointStep}) is kept` : 'no checkpoint had been written yet';
-      throw new TrainingDivergedError(`training diverged at step ${step + 1}: ${verdict}; stopped before the update; ${keepMsg}. Lower learning_rate or set max_grad_norm.`, step + 1, lastCheckpointStep);
-    }
-    optimizer.step();
-    optimizer.zeroGrad();
-    ema?.update();
-    losses.push(loss);
-    guard.observe(loss);
-    const done = step + 1;
-    const elapsed = (performance.now() - started) / 1000;
-    const rate = elapsed / (done - resumedFrom);
-    options.onStep?.({ step: done, steps: c.steps, loss, smoothLoss: movingAverage(losses.slice(-20), 20).at(-1)!, lr, gradNorm, elapsedSeconds: elapsed, etaSeconds: rate * (c.steps - done) });
-    if (c.save_every > 0 && done % c.save_every === 0 && done < c.steps) await save(done);
-    if (c.sample_every > 0 && done % c.sample_every === 0 && c.sample_prompts.length > 0) {
-      const path = await writePreview(model, c, done);
-      emit({ kind: 'preview', step: done, path, message: `step ${done}: preview ${path}` });
-    }
-  }
+  const dispose = () => {
+    options.signal?.removeEventListener('abort', onAbort);
+    for (const t of cache.values()) t.dispose();
+    run.dispose();
+  };
+  return { model, config: c, run, stopAt: Math.min(c.steps, options.stopAfter ?? c.steps), microBatchLoss, emit, onStep: options.onStep, dispose, startedAt };
+}
 
-  const finished = stopAt === c.steps;
-  const result: TrainLoraResult = { step: Math.max(stopAt, state.step), losses, checkpointPath, resumedFrom, seconds: (performance.now() - t0) / 1000 };
-  if (finished) {
-    await save(c.steps);
-    result.loraPath = join(c.output_dir, `${c.output_name}.safetensors`);
-    const writeOpts = { format: c.output_format, dtype: c.dtype === 'f32' ? 'F32' : c.dtype === 'bf16' ? 'BF16' : 'F16', metadata: loraMetadata(c, c.steps) } as const;
-    await saveLora(model.transformer, result.loraPath, writeOpts);
-    if (ema) {
-      result.emaLoraPath = join(c.output_dir, `${c.output_name}-ema.safetensors`);
-      const live = params.map((p) => keep(noGrad(() => p.mul(1))));
-      ema.copyTo();
-      await saveLora(model.transformer, result.emaLoraPath, { ...writeOpts, metadata: { ...writeOpts.metadata, loraflow_ema_decay: String(c.ema_decay) } });
-      noGrad(() => params.forEach((p, i) => p.assign(live[i])));
-      live.forEach((t) => t.dispose());
-    }
-    result.lossCurvePath = join(c.output_dir, TRAINING_FILES.lossCurve);
-    await writeLossCurve(result.lossCurvePath, losses);
-    await writeFileAtomic(join(c.output_dir, TRAINING_FILES.losses), `${JSON.stringify({ steps: losses.length, losses })}\n`);
-    emit({ kind: 'saved', step: c.steps, path: result.loraPath, message: `saved ${result.loraPath}${result.emaLoraPath ? ` and ${result.emaLoraPath}` : ''}; loss curve ${result.lossCurvePath}` });
+function writeOptions(c: TrainingConfig, step: number): ExtractLoraOptions & LoraWriterOptions {
+  return { format: c.output_format, dtype: c.dtype === 'f32' ? 'F32' : c.dtype === 'bf16' ? 'BF16' : 'F16', metadata: loraMetadata(c, step) };
+}
+
+// A checkpoint plus the LoRA as of that step (`<name>-stepNNNNNN.safetensors`); returns the LoRA path.
+async function saveStep<C>(t: LoraTraining<C>): Promise<string> {
+  const { config: c, run } = t;
+  await run.saveCheckpoint();
+  const stepPath = join(c.output_dir, `${c.output_name}-step${String(run.step).padStart(6, '0')}.safetensors`);
+  await saveLora(t.model.transformer, stepPath, writeOptions(c, run.step));
+  t.emit({ kind: 'checkpoint', step: run.step, path: run.checkpointPath, message: `step ${run.step}: checkpoint ${run.checkpointPath}, LoRA ${stepPath}` });
+  return stepPath;
+}
+
+/** One optimizer step of a LoRA run, then the periodic checkpoint and preview it calls for. */
+export async function loraTrainingStep<C>(t: LoraTraining<C>): Promise<TrainingProgress> {
+  const { config: c, run } = t;
+  const progress = await run.trainStep(t.microBatchLoss);
+  t.onStep?.(progress);
+  const done = run.step;
+  if (c.save_every > 0 && done % c.save_every === 0 && done < c.steps) await saveStep(t);
+  if (c.sample_every > 0 && done % c.sample_every === 0 && c.sample_prompts.length > 0) {
+    const path = await writePreview(t.model, c, done);
+    t.emit({ kind: 'preview', step: done, path, message: `step ${done}: preview ${path}` });
   }
-  for (const t of cache.values()) t.dispose();
-  optimizer.dispose();
-  ema?.dispose();
-  result.seconds = (performance.now() - t0) / 1000;
+  return progress;
+}
+
+/**
+ * Ends a LoRA run. After the last step: checkpoint, final LoRA and its EMA twin, loss curve and losses.json. After a
+ * stop request: checkpoint and the LoRA so far, with a message saying where. After `stopAfter`: nothing (as if killed).
+ */
+export async function finishLoraTraining<C>(t: LoraTraining<C>): Promise<TrainLoraResult> {
+  const { config: c, run, model } = t;
+  const result: TrainLoraResult = {
+    step: run.step, losses: run.losses, checkpointPath: run.checkpointPath, stepLogPath: run.stepLogPath, resumedFrom: run.resumedFrom,
+    interrupted: false, seconds: 0,
+  };
+  const writeCurve = async () => {
+    result.lossCurvePath = join(c.output_dir, TRAINING_FILES.lossCurve);
+    await writeLossCurve(result.lossCurvePath, run.losses);
+    await writeFileAtomic(join(c.output_dir, TRAINING_FILES.losses), `${JSON.stringify({ steps: run.losses.length, losses: run.losses })}\n`);
+  };
+  if (run.step === c.steps) {
+    await saveStep(t);
+    result.loraPath = join(c.output_dir, `${c.output_name}.safetensors`);
+    const opts = writeOptions(c, c.steps);
+    await saveLora(model.transformer, result.loraPath, opts);
+    if (run.ema) {
+      result.emaLoraPath = join(c.output_dir, `${c.output_name}-ema.safetensors`);
+      const live = run.params.map((p) => keep(noGrad(() => p.mul(1))));
+      run.ema.copyTo();
+      await saveLora(model.transformer, result.emaLoraPath, { ...opts, metadata: { ...opts.metadata, loraflow_ema_decay: String(c.ema_decay) } });
+      noGrad(() => run.params.forEach((p, i) => p.assign(live[i])));
+      live.forEach((x) => x.dispose());
+    }
+    await writeCurve();
+    t.emit({ kind: 'saved', step: c.steps, path: result.loraPath, message: `saved ${result.loraPath}${result.emaLoraPath ? ` and ${result.emaLoraPath}` : ''}; loss curve ${result.lossCurvePath}; step log ${run.stepLogPath}` });
+  } else if (run.stopRequested) {
+    result.interrupted = true;
+    result.loraPath = run.step > run.resumedFrom || run.lastCheckpointStep === null ? await saveStep(t) : join(c.output_dir, `${c.output_name}-step${String(run.step).padStart(6, '0')}.safetensors`);
+    await writeCurve();
+    t.emit({ kind: 'stopped', step: run.step, path: result.loraPath, message: `stopped at step ${run.step} of ${c.steps}: checkpoint ${run.checkpointPath}, LoRA so far ${result.loraPath}; run again to continue` });
+  }
+  result.seconds = (performance.now() - t.startedAt) / 1000;
   return result;
+}
+
+/**
+ * Trains a LoRA on `model.transformer` with flow matching: setup (defaults from the model, adapters, memory probe,
+ * resume), steps (bucketed batches, noised latents at sampled sigmas, velocity MSE, clipping, AdamW, EMA, checkpoints
+ * and previews) until `steps` or a stop request, then finish (final files). Resumes exactly from a checkpoint.
+ */
+export async function trainLora<C>(model: LoraTrainableModel<C>, config: TrainingConfig, options: TrainLoraOptions = {}): Promise<TrainLoraResult> {
+  const t = await setupLoraTraining(model, config, options);
+  try {
+    while (t.run.step < t.stopAt && !t.run.stopRequested) await loraTrainingStep(t);
+    return await finishLoraTraining(t);
+  } finally {
+    t.dispose();
+  }
 }
 
 function loraMetadata(c: TrainingConfig, step: number): Record<string, string> {

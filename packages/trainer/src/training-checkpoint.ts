@@ -12,8 +12,10 @@ export interface TrainingState {
   rngOffsets: Record<string, number>;
   /** Loss of every completed step (for the loss curve after a resume). */
   losses: number[];
-  /** The resolved config the run started with (resume refuses a different one). */
+  /** Digest of the config of checkpoints written before `recipe` existed ('' since). */
   configDigest: string;
+  /** The config keys that change the numbers, as the run used them (a resume names the ones that differ). */
+  recipe?: Record<string, unknown>;
 }
 
 /** The tensors and state a checkpoint holds. */
@@ -75,7 +77,7 @@ export async function loadTrainingCheckpoint(path: string, parts: Omit<Checkpoin
       });
     });
     for (const t of Object.values(all)) t.dispose();
-    return { step: state.step, rngOffsets: state.rngOffsets, losses: state.losses, configDigest: state.configDigest };
+    return { step: state.step, rngOffsets: state.rngOffsets, losses: state.losses, configDigest: state.configDigest, recipe: state.recipe };
   } finally {
     await reader.close();
   }

@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { parse as parseToml } from 'smol-toml';
+import { fromAiToolkitConfig, fromKohyaConfig, isAiToolkitConfig } from './foreign-config.js';
 import { LORA_FORMATS, type LoraFormat } from '@loraflow/lora-adapters';
+import { SAMPLERS, type SamplerName } from '@loraflow/flow-samplers';
 import { TrainerError } from './trainer-error.js';
 
 /** Timestep (sigma) sampling names as trainers spell them (musubi / ai-toolkit / SD3). */
@@ -36,9 +39,9 @@ export interface TrainingConfig {
   /** Optimizer steps. */
   steps: number;
   gradient_accumulation: number;
-  /** Training resolutions; every image trains at each (aspect buckets per resolution). */
+  /** Training resolutions; every image trains at each (aspect buckets per resolution). Empty = the model's own resolution. */
   resolution: number[];
-  /** Bucket sides are multiples of this (autoencoder downsampling x patch size). */
+  /** Bucket sides are multiples of this (0 = the model's autoencoder downsampling x patch size). */
   bucket_step: number;
   /** Only flow matching is implemented. */
   scheduler: 'flowmatch';
@@ -71,7 +74,8 @@ export interface TrainingConfig {
   sample_prompts: string[];
   sample_steps: number;
   sample_cfg: number;
-  sample_sampler: 'euler' | 'heun';
+  /** A sampler of @loraflow/flow-samplers (euler, heun, midpoint, dpmpp-2m). */
+  sample_sampler: SamplerName;
   sample_seed: number;
   /** Stop when the 20-step mean loss exceeds this multiple of its best value so far. */
   divergence_factor: number;
@@ -91,8 +95,8 @@ export const TRAINING_DEFAULTS = {
   batch_size: 2,
   steps: 6400,
   gradient_accumulation: 1,
-  resolution: [1024, 1280],
-  bucket_step: 64,
+  resolution: [],
+  bucket_step: 0,
   scheduler: 'flowmatch',
   loss: 'mse',
   dtype: 'bf16',
@@ -134,7 +138,7 @@ const KINDS: Record<keyof TrainingConfig, Kind> = {
 };
 const CHOICES: Partial<Record<keyof TrainingConfig, readonly string[]>> = {
   output_format: LORA_FORMATS, scheduler: ['flowmatch'], loss: ['mse'], dtype: ['f32', 'bf16', 'f16'],
-  lr_scheduler: LR_SCHEDULERS, timestep_sampling: TIMESTEP_SAMPLINGS, sample_sampler: ['euler', 'heun'],
+  lr_scheduler: LR_SCHEDULERS, timestep_sampling: TIMESTEP_SAMPLINGS, sample_sampler: Object.keys(SAMPLERS),
 };
 
 function closest(key: string): string | undefined {
@@ -185,7 +189,7 @@ function coerce(key: keyof TrainingConfig, value: unknown, where: string): unkno
     }
     case 'numbers': {
       const list = (Array.isArray(value) ? value : [value]).map(num);
-      if (list.length === 0 || list.some((v) => typeof v !== 'number' || !Number.isInteger(v))) throw bad('an integer or a list of integers');
+      if (list.some((v) => typeof v !== 'number' || !Number.isInteger(v))) throw bad('an integer or a list of integers');
       return list;
     }
   }
@@ -195,8 +199,8 @@ function checkRanges(c: TrainingConfig, where: string): void {
   const fail = (key: keyof TrainingConfig, expected: string) => {
     throw new TrainerError(`${where}: key "${key}" is ${JSON.stringify(c[key])}, expected ${expected}`);
   };
-  for (const key of ['linear_rank', 'batch_size', 'steps', 'gradient_accumulation', 'bucket_step', 'sample_steps'] as const) if (c[key] < 1) fail(key, 'an integer >= 1');
-  for (const key of ['conv_rank', 'lr_warmup_steps', 'save_every', 'sample_every'] as const) if (c[key] < 0) fail(key, 'an integer >= 0');
+  for (const key of ['linear_rank', 'batch_size', 'steps', 'gradient_accumulation', 'sample_steps'] as const) if (c[key] < 1) fail(key, 'an integer >= 1');
+  for (const key of ['conv_rank', 'lr_warmup_steps', 'save_every', 'sample_every', 'bucket_step'] as const) if (c[key] < 0) fail(key, 'an integer >= 0');
   if (c.network_alpha < 0) fail('network_alpha', 'a number >= 0 (0 = rank)');
   if (!(c.ema_decay >= 0 && c.ema_decay < 1)) fail('ema_decay', 'a number in [0, 1) (0 = off)');
   if (!(c.learning_rate > 0)) fail('learning_rate', 'a number > 0');
@@ -206,7 +210,8 @@ function checkRanges(c: TrainingConfig, where: string): void {
   if (!(c.caption_dropout >= 0 && c.caption_dropout <= 1)) fail('caption_dropout', 'a probability in [0, 1]');
   if (!(c.sample_cfg >= 1)) fail('sample_cfg', 'a number >= 1 (1 = no guidance)');
   if (!(c.divergence_factor > 1)) fail('divergence_factor', 'a number > 1');
-  if (c.resolution.some((r) => r < c.bucket_step || r % c.bucket_step !== 0)) fail('resolution', `multiples of bucket_step ${c.bucket_step}`);
+  if (c.resolution.some((r) => r < 1)) fail('resolution', 'positive integers (or none: the model\'s own resolution)');
+  if (c.bucket_step > 0 && c.resolution.some((r) => r < c.bucket_step || r % c.bucket_step !== 0)) fail('resolution', `multiples of bucket_step ${c.bucket_step}`);
   if (c.output_name === '' || /[\\/]/.test(c.output_name)) fail('output_name', 'a file stem without slashes');
   for (const p of c.target_modules) {
     try {
@@ -234,14 +239,19 @@ export function resolveTrainingConfig(raw: unknown, where = 'config'): TrainingC
   return config;
 }
 
-/** Parses YAML or JSON config text (JSON is YAML) and resolves it. */
-export function parseTrainingConfig(text: string, where = 'config'): TrainingConfig {
+/**
+ * Parses config text and resolves it: YAML or JSON (JSON is YAML) in this trainer's keys or as an ai-toolkit job,
+ * or (`syntax: 'toml'`) a kohya sd-scripts / musubi-tuner TOML file.
+ */
+export function parseTrainingConfig(text: string, where = 'config', syntax: 'yaml' | 'toml' = 'yaml'): TrainingConfig {
   let raw: unknown;
   try {
-    raw = parseYaml(text);
+    raw = syntax === 'toml' ? parseToml(text) : parseYaml(text);
   } catch (error) {
-    throw new TrainerError(`${where}: not valid YAML or JSON (${(error as Error).message.split('\n')[0]})`);
+    throw new TrainerError(`${where}: not valid ${syntax === 'toml' ? 'TOML' : 'YAML or JSON'} (${(error as Error).message.split('\n')[0]})`);
   }
+  if (syntax === 'toml') raw = fromKohyaConfig(raw as Record<string, unknown>, where);
+  else if (isAiToolkitConfig(raw)) raw = fromAiToolkitConfig(raw, where);
   return resolveTrainingConfig(raw ?? {}, where);
 }
 
@@ -253,7 +263,7 @@ export async function loadTrainingConfig(path: string): Promise<TrainingConfig> 
   } catch (error) {
     throw new TrainerError(`${path}: cannot read the training config (${(error as Error).message})`);
   }
-  const config = parseTrainingConfig(text, path);
+  const config = parseTrainingConfig(text, path, /\.toml$/i.test(path) ? 'toml' : 'yaml');
   const base = dirname(path);
   for (const key of ['model', 'dataset', 'output_dir'] as const) if (config[key]) config[key] = resolve(base, config[key]);
   return config;

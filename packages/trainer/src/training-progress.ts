@@ -16,9 +16,9 @@ export interface TrainingProgress {
   etaSeconds: number;
 }
 
-/** Events besides steps: resume, checkpoint, preview, final save. */
+/** Events besides steps: dataset notes, resume, checkpoint, preview, final save, a stop on request. */
 export interface TrainingEvent {
-  kind: 'resume' | 'checkpoint' | 'preview' | 'saved' | 'cache';
+  kind: 'dataset' | 'resume' | 'checkpoint' | 'preview' | 'saved' | 'cache' | 'stopped';
   step: number;
   path?: string;
   message: string;

@@ -38,6 +38,8 @@ export function standInModel(seed = 0, side = 16): LoraTrainableModel<{ text: Te
     transformer,
     poison: false,
     latentShape: [3, side, side] as const,
+    resolution: side,
+    bucketStep: 8,
     encodePrompt: (texts: readonly string[]) => ({ text: tensor(texts.flatMap(textVector), [texts.length, 3]) }),
     encodeImages: (images: Tensor) => images.mul(1),
     decodeLatents: (latents: Tensor) => latents.clamp(-1, 1),

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { writeCaptionReview } from '@loraflow/captioning';
+import { hiddenOutAlias, optionalOutput, outputFileOption } from './output-options.js';
 
 interface ReviewFlags {
   trigger?: string;
+  output?: string;
   out?: string;
   minWords: string;
   maxWords: string;
@@ -18,7 +20,8 @@ export function registerCaptionReview(caption: Command): void {
     .description('write an HTML contact sheet (thumbnail, caption, flags) to check captions before training')
     .argument('<dir>', 'dataset folder')
     .option('--trigger <phrase>', 'flag captions without this phrase')
-    .option('-o, --out <file>', 'output HTML file (default DIR/caption-review.html)')
+    .addOption(outputFileOption('output HTML file (default DIR/caption-review.html)'))
+    .addOption(hiddenOutAlias('--out <file>'))
     .option('--min-words <n>', 'flag captions shorter than this', '6')
     .option('--max-words <n>', 'flag captions longer than this', '200')
     .option('--thumbnail <px>', 'thumbnail size', '256')
@@ -26,7 +29,7 @@ export function registerCaptionReview(caption: Command): void {
     .option('--json', 'print entries and flag counts as JSON')
     .action(async (dir: string, flags: ReviewFlags) => {
       const review = await writeCaptionReview(dir, {
-        trigger: flags.trigger, out: flags.out, minWords: Number(flags.minWords), maxWords: Number(flags.maxWords),
+        trigger: flags.trigger, out: optionalOutput('--output', flags.output, flags.out), minWords: Number(flags.minWords), maxWords: Number(flags.maxWords),
         thumbnailSize: Number(flags.thumbnail), captionExtension: flags.captionExtension,
       });
       if (flags.json) {

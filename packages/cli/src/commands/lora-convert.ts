@@ -2,20 +2,23 @@ import type { Command } from 'commander';
 import { LORA_FORMATS, convertLoraFile } from '@loraflow/lora-adapters';
 import { MODULES_HELP, dtypeFlag, dtypeOption, formatFlag, moduleNamesFlag, type LoraWriteFlags } from './lora-cli-options.js';
 import { layerProgressBar } from './lora-progress-bar.js';
+import { chosenOutput, outputFileOption } from './output-options.js';
 
-/** `loraflow lora convert IN OUT --to FORMAT`: rewrites keys (and folds alpha) for another tool, streaming. */
+/** `loraflow lora convert IN -o OUT --to FORMAT`: rewrites keys (and folds alpha) for another tool, streaming. */
 export function registerLoraConvert(lora: Command): void {
   lora
     .command('convert')
     .description('convert a LoRA file to another key format, preserving each layer\'s effective delta (alpha folded where the target has none)')
     .argument('<in>', 'input LoRA .safetensors (format auto-detected)')
-    .argument('<out>', 'output .safetensors (written atomically)')
+    .argument('[out]', 'output .safetensors (same as -o)')
+    .addOption(outputFileOption('output .safetensors (written atomically)'))
     .requiredOption('--to <format>', `target format: ${LORA_FORMATS.join(', ')}`)
     .addOption(dtypeOption())
     .option('--modules <file>', MODULES_HELP)
     .option('--json', 'print the result as JSON')
     .option('--quiet', 'no progress bar or summary')
-    .action(async (input: string, output: string, opts: LoraWriteFlags) => {
+    .action(async (input: string, positional: string | undefined, opts: LoraWriteFlags & { output?: string }) => {
+      const output = chosenOutput('--output', opts.output, positional);
       const bar = layerProgressBar('convert', !opts.quiet && !opts.json);
       const started = performance.now();
       try {

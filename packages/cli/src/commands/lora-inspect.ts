@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { inspectLoraFile, type LoraFileSummary } from '@loraflow/lora-adapters';
+import { humanBytes } from '@loraflow/tensor-core';
 import { MODULES_HELP, moduleNamesFlag } from './lora-cli-options.js';
 
-const humanBytes = (n: number) => (n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
 const counts = (m: Record<string, number>) => Object.entries(m).map(([k, v]) => `${k} x ${v}`).join(', ');
 
 /** The human-readable inspection. */

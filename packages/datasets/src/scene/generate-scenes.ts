@@ -4,6 +4,8 @@ import { writePng } from '../image-io.js';
 import { writeFileAtomic } from '@loraflow/tensor-core';
 import { renderScene, type SceneMetadata } from './render-scene.js';
 import { listSceneThemes } from './scene-themes.js';
+import { option, withDefaults } from '@loraflow/tensor-core';
+import { checkDatasetOptions } from '../dataset-options.js';
 
 /** Suffix of the metadata sidecar written beside each generated image (`desert-00003.scene.json`). */
 export const SCENE_SIDECAR_SUFFIX = '.scene.json';
@@ -37,7 +39,11 @@ export function sceneSidecarPath(imagePath: string): string {
 
 /** Renders procedural scenes into a folder: `<theme>-<seed>.png`, its caption file and a `.scene.json` metadata sidecar. */
 export async function generateSceneDataset(dir: string, options: GenerateScenesOptions = {}): Promise<SceneMetadata[]> {
-  const o = { ...DEFAULTS, ...options };
+  checkDatasetOptions('generateSceneDataset', options, {
+    themes: option.array, count: option.integer({ min: 1 }), width: option.integer({ min: 16 }), height: option.integer({ min: 16 }), seed: option.integer(),
+    captions: option.boolean, captionExtension: option.string, onProgress: option.function,
+  });
+  const o = withDefaults(DEFAULTS, options);
   const known = listSceneThemes().map((t) => t.id);
   const themes = o.themes.length ? o.themes : known;
   for (const t of themes) {

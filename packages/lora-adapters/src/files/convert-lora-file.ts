@@ -1,11 +1,12 @@
 import { quoteForMessage } from '@loraflow/tensor-core';
 import type { SafetensorsDType } from '@loraflow/tensor-core';
-import { LoraFormatError } from '../lora-error.js';
+import { LoraError, LoraFormatError } from '../lora-error.js';
 import { openLoraFile, type OpenLoraOptions } from './lora-file-reader.js';
 import { LoraFileWriter } from './lora-file-writer.js';
-import type { LoraFormat } from './lora-format.js';
+import { LORA_FORMATS, type LoraFormat } from './lora-format.js';
 import type { LoraLayer, LoraLayerInfo } from '../lora-layer.js';
 import type { LoraProgressCallback } from './lora-progress.js';
+import { checkLoraOptions, TRANSFORM_RULES } from '../lora-option-rules.js';
 
 /** Options of a streaming file transform (convert, scale). */
 export interface LoraFileTransformOptions extends OpenLoraOptions {
@@ -48,7 +49,8 @@ export async function transformLoraFile(
   transform: (layer: LoraLayer) => LoraLayer,
   opts: LoraFileTransformOptions = {},
 ): Promise<LoraFileTransformResult> {
-  const reader = await openLoraFile(input, opts);
+  checkLoraOptions('transformLoraFile', opts, TRANSFORM_RULES);
+  const reader = await openLoraFile(input, { moduleNames: opts.moduleNames, resolver: opts.resolver });
   try {
     const to = opts.to ?? reader.format;
     checkWritable(reader.name, reader.layers, to);
@@ -71,6 +73,8 @@ export async function transformLoraFile(
 }
 
 /** Converts a LoRA file to another format, preserving every layer's effective delta (alpha folded where the target has none). */
-export function convertLoraFile(input: string, output: string, opts: LoraFileTransformOptions & { to: LoraFormat }): Promise<LoraFileTransformResult> {
+export async function convertLoraFile(input: string, output: string, opts: LoraFileTransformOptions & { to: LoraFormat }): Promise<LoraFileTransformResult> {
+  checkLoraOptions('convertLoraFile', opts, TRANSFORM_RULES);
+  if (opts?.to === undefined) throw new LoraError(`convertLoraFile: option "to" is missing, expected one of ${LORA_FORMATS.join(', ')}`);
   return transformLoraFile(input, output, (layer) => layer, opts);
 }

@@ -1,6 +1,7 @@
 import { openLoraFile, type OpenLoraOptions } from './lora-file-reader.js';
 import { LORA_FORMAT_NAMES, type LoraFormat } from './lora-format.js';
 import type { LoraKind } from '../lora-layer.js';
+import { checkLoraOptions, OPEN_RULES } from '../lora-option-rules.js';
 
 /** One layer's line in an inspection. */
 export interface LoraModuleSummary {
@@ -57,6 +58,7 @@ const count = (m: Record<string, number>, k: string | number) => {
 
 /** Summarises a LoRA file from its header (and alpha scalars) without reading the factors. */
 export async function inspectLoraFile(path: string | Uint8Array, opts: OpenLoraOptions = {}): Promise<LoraFileSummary> {
+  checkLoraOptions('inspectLoraFile', opts, OPEN_RULES);
   const reader = await openLoraFile(path, opts);
   try {
     const ranks: Record<string, number> = {};

@@ -14,9 +14,12 @@ import type { LoraFactor } from '../lora-layer.js';
 /** The float dtypes a LoRA factor may be stored in. */
 export type LoraFloatDType = 'F32' | 'F16' | 'BF16' | 'F64';
 
+/** Every {@link LoraFloatDType}. */
+export const LORA_FLOAT_DTYPES: readonly LoraFloatDType[] = ['F32', 'F16', 'BF16', 'F64'];
+
 /** Whether a safetensors dtype is one LoRA factors can use. */
 export function isLoraFloatDType(dtype: string): dtype is LoraFloatDType {
-  return dtype === 'F32' || dtype === 'F16' || dtype === 'BF16' || dtype === 'F64';
+  return (LORA_FLOAT_DTYPES as readonly string[]).includes(dtype);
 }
 
 /**

@@ -6,6 +6,7 @@ import { isLoraFloatDType, rawToF32 } from './lora-factor-codec.js';
 import type { LoraFormat } from './lora-format.js';
 import type { LoraLayer, LoraLayerInfo, LoraTensorInfo } from '../lora-layer.js';
 import { parseLoraKey, type ParsedLoraKey } from './parse-lora-key.js';
+import { checkLoraOptions, OPEN_RULES } from '../lora-option-rules.js';
 
 /** How to read a LoRA file. */
 export interface OpenLoraOptions {
@@ -119,7 +120,8 @@ export class LoraFileReader {
 }
 
 /** Opens a LoRA file for streaming reads (format auto-detected). */
-export function openLoraFile(from: string | Uint8Array | ArrayBuffer, opts: OpenLoraOptions = {}): Promise<LoraFileReader> {
+export async function openLoraFile(from: string | Uint8Array | ArrayBuffer, opts: OpenLoraOptions = {}): Promise<LoraFileReader> {
+  checkLoraOptions('openLoraFile', opts, OPEN_RULES);
   return LoraFileReader.open(from, opts);
 }
 

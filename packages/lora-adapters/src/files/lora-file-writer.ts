@@ -5,6 +5,7 @@ import type { LoraFormat } from './lora-format.js';
 import type { LoraFactor, LoraLayer } from '../lora-layer.js';
 import { formatLayerSpecs, formatLayerTensors, type KeyedTensor, type LoraLayerPlan } from './format-layer-tensors.js';
 import { outputMetadata, type WrittenLayerStats } from './lora-metadata.js';
+import { checkLoraOptions, WRITER_RULES } from '../lora-option-rules.js';
 
 /** How to write a LoRA file. */
 export interface LoraWriterOptions {
@@ -210,6 +211,7 @@ export class LoraFileWriter {
 
 /** Writes layers to a LoRA file (Node); on any error nothing is left at `path` and no temp file remains. */
 export async function writeLoraFile(path: string, layers: Iterable<LoraLayer<LoraFactor>> | AsyncIterable<LoraLayer<LoraFactor>>, opts: LoraWriterOptions): Promise<void> {
+  checkLoraOptions('writeLoraFile', opts, WRITER_RULES);
   const writer = await LoraFileWriter.create(path, opts);
   try {
     for await (const layer of layers) await writer.write(layer);
@@ -222,6 +224,7 @@ export async function writeLoraFile(path: string, layers: Iterable<LoraLayer<Lor
 
 /** The bytes of a LoRA file holding `layers` (in memory; works in browsers; kohya hash via WebCrypto). */
 export async function serializeLoraLayers(layers: Iterable<LoraLayer<LoraFactor>>, opts: LoraWriterOptions): Promise<Uint8Array> {
+  checkLoraOptions('serializeLoraLayers', opts, WRITER_RULES);
   const tensors: Record<string, RawTensor> = {};
   const stats: WrittenLayerStats = { ranks: new Set(), alphas: new Set() };
   const modules = new Set<string>();

@@ -9,6 +9,8 @@ import type { LoraFormat } from './lora-format.js';
 import type { LoraLayerInfo } from '../lora-layer.js';
 import type { LoraLayerPlan } from './format-layer-tensors.js';
 import type { LoraProgressCallback } from './lora-progress.js';
+import { option } from '@loraflow/tensor-core';
+import { checkLoraOptions, TRANSFORM_RULES } from '../lora-option-rules.js';
 
 /** Options of a concatenation merge of LoRA files. */
 export interface MergeLoraOptions extends OpenLoraOptions {
@@ -76,13 +78,14 @@ function planModules(readers: readonly LoraFileReader[]): { order: string[]; par
  * `concatLoraLayers`), streaming module by module with one layer per input in memory.
  */
 export async function mergeLoraFiles(inputs: readonly string[], output: string, opts: MergeLoraOptions = {}): Promise<MergeLoraResult> {
+  checkLoraOptions('mergeLoraFiles', opts, { ...TRANSFORM_RULES, weights: option.array });
   if (inputs.length === 0) throw new LoraError('merge: no input files');
   const weights = opts.weights ?? inputs.map(() => 1);
   if (weights.length !== inputs.length) throw new LoraError(`merge: ${weights.length} weights for ${inputs.length} inputs; give one weight per input`);
   if (weights.some((w) => !Number.isFinite(w))) throw new LoraError(`merge: weights must be finite numbers, got ${weights.join(', ')}`);
   const readers: LoraFileReader[] = [];
   try {
-    for (const file of inputs) readers.push(await openLoraFile(file, opts));
+    for (const file of inputs) readers.push(await openLoraFile(file, { moduleNames: opts.moduleNames, resolver: opts.resolver }));
     const to = opts.to ?? readers[0].format;
     const mixed = new Set(readers.map((r) => r.format)).size > 1;
     for (const r of readers) checkWritable(r.name, r.layers, to, mixed ? 'merging files of different formats' : `converting to ${to}`);

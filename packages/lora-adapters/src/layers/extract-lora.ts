@@ -7,6 +7,8 @@ import { factorToRaw } from '../files/lora-factor-codec.js';
 import { writeLoraFile, type LoraWriterOptions } from '../files/lora-file-writer.js';
 import type { LoraFormat } from '../files/lora-format.js';
 import type { LoraLayer } from '../lora-layer.js';
+import { option } from '@loraflow/tensor-core';
+import { checkLoraOptions, WRITER_RULES } from '../lora-option-rules.js';
 
 /** Which adapter to extract. */
 export interface ExtractLoraOptions {
@@ -43,6 +45,8 @@ export async function extractLoraStateDict(model: Module, opts: ExtractLoraOptio
 }
 
 /** Saves the adapter to a LoRA file in any format (atomic). */
-export function saveLora(model: Module, path: string, opts: ExtractLoraOptions & LoraWriterOptions): Promise<void> {
-  return writeLoraFile(path, extractLoraLayers(model, opts), opts);
+export async function saveLora(model: Module, path: string, opts: ExtractLoraOptions & LoraWriterOptions): Promise<void> {
+  checkLoraOptions('saveLora', opts, { ...WRITER_RULES, adapter: option.string });
+  const { adapter, ...writerOpts } = opts;
+  return writeLoraFile(path, extractLoraLayers(model, { adapter }), writerOpts);
 }

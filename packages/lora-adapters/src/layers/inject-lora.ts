@@ -5,6 +5,7 @@ import { LoraLinear } from './lora-linear.js';
 import { LoraModule, type AdapterState } from './lora-module.js';
 import type { LoraOptions } from './lora-options.js';
 import { matchesAny, matchesName, type NamePattern } from './name-pattern.js';
+import { checkLoraOptions, INJECT_RULES } from '../lora-option-rules.js';
 
 /** Per-pattern overrides of rank/alpha (first matching rule wins). */
 export interface LoraTargetRule extends Pick<LoraOptions, 'rank' | 'alpha' | 'convRank' | 'convAlpha' | 'dropout' | 'rankDropout' | 'moduleDropout' | 'upBias'> {
@@ -52,6 +53,7 @@ export function adaptableModules(model: Module): [string, Linear | Conv2d | Lora
  * wrapped one), in place; parameter names of the base model are unchanged. Returns the wrapped layers.
  */
 export function injectLora(model: Module, opts: InjectLoraOptions = {}): InjectedLora[] {
+  checkLoraOptions('injectLora', opts, INJECT_RULES);
   const adapter = opts.adapter ?? 'default';
   const include = opts.include ?? [/.*/];
   const exclude = opts.exclude ?? [];

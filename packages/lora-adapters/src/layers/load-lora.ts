@@ -10,6 +10,8 @@ import type { LoraFactor, LoraLayer } from '../lora-layer.js';
 import { LoraLinear } from './lora-linear.js';
 import { LoraModule } from './lora-module.js';
 import { resolveLoraOptions } from './lora-options.js';
+import { option } from '@loraflow/tensor-core';
+import { checkLoraOptions } from '../lora-option-rules.js';
 
 /** How to load a LoRA into a model. */
 export interface LoadLoraOptions {
@@ -142,6 +144,7 @@ function applyPlan(model: Module, fits: readonly PlannedLayer[], targets: Map<st
  * leaves it exactly as it was; with `strict` (default) nothing is changed unless every layer fits.
  */
 export async function loadLora(model: Module, source: string | Uint8Array | ArrayBuffer | LoraFileReader | Iterable<LoraLayer<LoraFactor>>, opts: LoadLoraOptions = {}): Promise<LoadLoraReport> {
+  checkLoraOptions('loadLora', opts, { adapter: option.string, multiplier: option.number(), strict: option.boolean, trainable: option.boolean });
   const adapter = opts.adapter ?? 'default';
   const targets = new Map(adaptableModules(model));
   let layers: Iterable<LoraLayer<LoraFactor>> | AsyncIterable<LoraLayer<LoraFactor>>;

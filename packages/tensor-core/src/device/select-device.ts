@@ -1,6 +1,7 @@
 import { TensorError } from '../errors.js';
 import { defaultDevice, setDefaultDevice, type Device, type DeviceInfo } from './device.js';
 import { openCpuDevice, openWebGpuDevice } from './register-backends.js';
+import { mayHaveHardwareGpu } from './hardware-gpu.js';
 
 /** Which device to use: `auto` takes a real (hardware) GPU adapter if there is one, else the CPU. */
 export type DeviceRequest = 'auto' | 'cpu' | 'webgpu';
@@ -16,6 +17,8 @@ function requestFromEnv(): DeviceRequest {
 
 async function select(request: DeviceRequest): Promise<Device> {
   if (request === 'cpu') return openCpuDevice();
+  // `auto` only takes hardware adapters: where none can exist, Dawn is not loaded at all (its adapter probe prints warnings).
+  if (request === 'auto' && !(await mayHaveHardwareGpu())) return openCpuDevice();
   const gpu = await openWebGpuDevice(request === 'webgpu');
   if (gpu.device) return gpu.device;
   if (request === 'webgpu') throw new TensorError(`device webgpu: ${gpu.reason}`);
