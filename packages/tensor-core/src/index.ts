@@ -1,4 +1,9 @@
-export { Tensor, liveTensorCount } from './tensor.js';
+import { installTensorMethods } from './ops/tensor-methods.js';
+
+// Before any tensor is made: the op methods (x.add(y), ...) live on Tensor.prototype.
+installTensorMethods();
+
+export { Tensor, liveTensorCount, type TensorOpMethods } from './tensor.js';
 export type { DType, StorageArray } from './dtype.js';
 export { DTYPES, bytesPerElement, isFloat, f32ToBf16Bits, bf16BitsToF32, f32ToF16Bits, f16BitsToF32, encodeFromF32, decodeToF32 } from './dtype.js';
 export type { Shape } from './shape.js';
