@@ -1,6 +1,6 @@
 import { aspectBuckets, bucketKey, nearestBucket, type Bucket, type BucketOptions } from './aspect-buckets.js';
 import { DatasetError } from './dataset-error.js';
-import { SeededRandom } from './seeded-random.js';
+import { SeededRandom } from '@loraflow/tensor-core';
 
 /** An image size plus how often it repeats per epoch. */
 export interface SizedItem {

@@ -5,7 +5,7 @@ export { linearSigmas, flowMatchEulerSchedule, customSchedule, type SigmaSchedul
 export { qwenImageSeqLen, qwenImageSchedule, type QwenImageSchedule, type QwenImageScheduleOptions } from './schedules/qwen-image-schedule.js';
 export { heunExpandedSchedule, flowMatchHeunSchedule } from './schedules/heun-schedule.js';
 export { normalQuantile } from './training/normal-quantile.js';
-export { seededUniform } from './training/seeded-uniform.js';
+export { seededUniform } from '@loraflow/tensor-core';
 export { sigmaFromUniform, sampleTrainingSigmas, type TimestepSampling, type SigmaRange } from './training/timestep-sampling.js';
 export { lossWeight, lossWeights, type LossWeighting } from './training/loss-weighting.js';
 export type { Branch, ModelCall, VelocityModel, StepInfo, StepCallback } from './sampling/velocity-model.js';

@@ -16,6 +16,8 @@ export { cpu, defaultDevice, setDefaultDevice } from './device/device.js';
 export type { DeviceRequest } from './device/select-device.js';
 export { getDevice, describeDevice } from './device/select-device.js';
 export { Generator, manualSeed, defaultGenerator } from './random/generator.js';
+export { SeededRandom } from './random/seeded-random.js';
+export { splitmix32Uniform, seededUniform, hashString, type UniformStream } from './random/uniform-streams.js';
 export type { CreateOptions, RandomOptions, NestedArray } from './ops/creation.js';
 export { tensor, tensorFromStorage, zeros, ones, full, zerosLike, onesLike, arange, rand, randn } from './ops/creation.js';
 export type { MatmulOptions } from './ops/linalg/matmul.js';

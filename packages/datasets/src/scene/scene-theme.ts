@@ -1,4 +1,4 @@
-import type { SeededRandom } from '../seeded-random.js';
+import type { SeededRandom } from '@loraflow/tensor-core';
 import type { SceneCanvas } from './scene-canvas.js';
 
 /** What a theme draws with: the canvas, its random stream, and a recorder for caption phrases. */

@@ -1,7 +1,7 @@
 import { FlowSamplersError } from '../flow-samplers-error.js';
 import { normalQuantile } from './normal-quantile.js';
 import { QWEN_IMAGE_SCHEDULER_CONFIG } from '../schedules/scheduler-config.js';
-import { seededUniform } from './seeded-uniform.js';
+import { seededUniform } from '@loraflow/tensor-core';
 import { muForImageSeqLen, shiftSigma } from '../schedules/time-shift.js';
 
 /**
