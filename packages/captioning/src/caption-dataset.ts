@@ -69,7 +69,8 @@ const DEFAULTS = {
  * loses finished captions, and running again resumes where it stopped.
  */
 export async function captionDataset(root: string, options: CaptionDatasetOptions): Promise<CaptionSummary> {
-  const o = { ...DEFAULTS, ...options };
+  // An option passed as undefined (a CLI flag left out) means its default, not "undefined".
+  const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS & CaptionDatasetOptions;
   if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw new CaptioningError(`concurrency ${o.concurrency}: expected a positive integer`);
   const items = await loadDatasetFolder(root, { captionExtension: o.captionExtension, recursive: o.recursive });
   const summary: CaptionSummary = { total: items.length, captioned: [], skipped: [], failed: [], planned: [] };

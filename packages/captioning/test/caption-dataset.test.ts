@@ -22,7 +22,7 @@ function captionerFor(api: FakeApi, url: string): Captioner {
 }
 
 async function leftoverTempFiles(dir: string): Promise<string[]> {
-  return (await readdir(dir)).filter((f) => f.endsWith('.tmp'));
+  return (await readdir(dir)).filter((f) => f.includes('.loraflow-tmp-') || f.endsWith('.tmp'));
 }
 
 const FAST = { retries: 3, baseDelayMs: 5, maxDelayMs: 50, timeoutMs: 400 };

@@ -33,3 +33,13 @@ describe('offline captioner', () => {
     expect((await readFile(join(dir, 'desert-00500.txt'), 'utf8')).trim()).toBe(summary.captioned.find((c) => c.path === 'desert-00500.png')!.caption);
   });
 });
+
+describe('captionDataset options left undefined', () => {
+  it('an undefined trigger (a CLI flag left out) means no trigger, not a TypeError per image', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'offline-cap-undef-'));
+    await generateSceneDataset(dir, { themes: ['desert'], count: 2, width: 32, height: 24, captions: false });
+    const summary = await captionDataset(dir, { captioner: offlineCaptioner(), trigger: undefined, hint: undefined });
+    expect(summary.failed).toEqual([]);
+    expect(summary.captioned).toHaveLength(2);
+  });
+});

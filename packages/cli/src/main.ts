@@ -11,6 +11,7 @@ import { register as registerRerank } from './commands/rerank.js';
 import { register as registerLora } from './commands/lora.js';
 import { register as registerTrain } from './commands/train.js';
 import { register as registerSample } from './commands/sample.js';
+import { register as registerI2l } from './commands/i2l.js';
 
 const program = new Command('loraflow')
   .description('Style LoRA training, sampling, Image-to-LoRA, re-ranking and captioning for flow-matching image models')
@@ -23,6 +24,7 @@ registerRerank(program);
 registerLora(program);
 registerTrain(program);
 registerSample(program);
+registerI2l(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);

@@ -1,5 +1,5 @@
 // Node built-ins are imported inside the functions so browser bundles of this package load without them.
-import { writeFileAtomic } from './write-file-atomic.js';
+import { writeFileAtomic } from '@loraflow/tensor-core';
 
 /** The caption file beside an image: `dir/img.png` -> `dir/img.txt` (extension configurable, with or without the dot). */
 export function captionPathFor(imagePath: string, captionExtension = '.txt'): string {

@@ -4,7 +4,7 @@ import { readImage } from './image-io.js';
 import { differenceHash, hammingDistance } from './perceptual-hash.js';
 
 /** Kinds of problems `checkDataset` reports. */
-export type DatasetIssueKind = 'unreadable' | 'tiny' | 'missing-caption' | 'empty-caption' | 'missing-trigger' | 'near-duplicate';
+export type DatasetIssueKind = 'unreadable' | 'tiny' | 'missing-caption' | 'empty-caption' | 'garbled-caption' | 'missing-trigger' | 'near-duplicate';
 
 /** One problem found in a dataset. */
 export interface DatasetIssue {
@@ -40,6 +40,11 @@ export interface DatasetReport {
   readonly histogram: Record<string, number>;
 }
 
+/** Replacement characters (what invalid UTF-8 decodes to) and control characters other than tab and newlines. */
+function garbledCharacters(caption: string): number {
+  return caption.match(/[\uFFFD\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g)?.length ?? 0;
+}
+
 const DEFAULTS = { trigger: '', resolutions: [1024], step: 64, minSide: 0, duplicateDistance: 4 };
 
 /** Checks a dataset folder: unreadable or tiny images, missing/empty captions, captions without the trigger, near-duplicates, buckets. */
@@ -65,6 +70,9 @@ export async function checkDataset(root: string, options: DatasetCheckOptions = 
     }
     if (item.caption === undefined) issue('missing-caption', 'error', path, `no caption file ${item.captionPath.split(/[\\/]/).pop()} and no manifest entry`);
     else if (item.caption.trim() === '') issue('empty-caption', 'error', path, 'caption is empty');
+    else if (garbledCharacters(item.caption) > 0) {
+      issue('garbled-caption', 'error', path, `caption holds ${garbledCharacters(item.caption)} invalid UTF-8 or control characters; expected text (is it a binary file?)`);
+    }
     // A `[trigger]` placeholder counts: trainers and `loraflow caption` replace it with the trigger.
     else if (o.trigger && !item.caption.toLowerCase().includes(o.trigger.toLowerCase()) && !/\[trigger\]/i.test(item.caption)) {
       issue('missing-trigger', 'error', path, `caption does not contain the trigger "${o.trigger}"`);

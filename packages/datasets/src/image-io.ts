@@ -1,7 +1,7 @@
 import { DatasetError } from './dataset-error.js';
 import { imageCodec, type ResizeKernel } from './image-codec.js';
 import type { RasterImage } from './raster-image.js';
-import { writeFileAtomic } from './write-file-atomic.js';
+import { writeFileAtomic } from '@loraflow/tensor-core';
 
 /** File extensions read as images (PNG, JPEG, WebP). */
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp'] as const;

@@ -14,8 +14,9 @@ export { imageToChw, chwToImage } from './image-chw.js';
 export { imageToTensor, tensorToImage } from './image-tensor.js';
 export type { GridCell, ImageGridOptions } from './image-grid.js';
 export { imageGrid } from './image-grid.js';
-export { writeFileAtomic } from './write-file-atomic.js';
 export { captionPathFor, readCaptionFile, writeCaptionFile } from './caption-file.js';
+/** tensor-core's atomic write, re-exported for packages that depend on datasets alone (captioning). */
+export { writeFileAtomic } from '@loraflow/tensor-core';
 export type { DatasetItem, DatasetFolderOptions } from './dataset-folder.js';
 export { loadDatasetFolder, repeatsFromPath } from './dataset-folder.js';
 export type { Bucket, BucketOptions, BucketPlacement } from './aspect-buckets.js';

@@ -1,6 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { cast, noGrad, readSafetensors, writeSafetensors, type Device, type Module, type Tensor } from '@loraflow/tensor-core';
+import { cast, noGrad, readSafetensors, SafetensorsError, writeFileAtomic, writeSafetensors, type Device, type Module, type Tensor } from '@loraflow/tensor-core';
 import { FlowDitError } from './flow-dit-error.js';
 import { FlowPipeline } from './flow-pipeline.js';
 import { validatePipelineConfig, type PipelineConfig } from './model-config.js';
@@ -35,7 +33,8 @@ async function loadModule(path: string, module: Module, device?: Device): Promis
   try {
     reader = await readSafetensors(path);
   } catch (error) {
-    throw new FlowDitError(`${path}: cannot open weights (${(error as Error).message})`);
+    // The reader's message already starts with the path ("no such file", "not a safetensors file").
+    throw new FlowDitError(error instanceof SafetensorsError ? error.message : `${path}: cannot open weights (${(error as Error).message})`);
   }
   try {
     const state = await reader.readAll({ device });
@@ -50,23 +49,25 @@ async function loadModule(path: string, module: Module, device?: Device): Promis
 export async function savePipeline(pipeline: FlowPipeline, dir: string, options: SavePipelineOptions = {}): Promise<void> {
   const dtype = options.dtype ?? 'f32';
   const metadata = { format: 'pt', ...(options.metadata ?? {}) };
+  // Loaded here, not at the top, so a browser bundle of the package needs no file system.
+  const [{ mkdir }, { join }] = await Promise.all([import('node:fs/promises'), import('node:path')]);
   await mkdir(dir, { recursive: true });
   await saveModule(join(dir, PIPELINE_FILES.transformer), pipeline.transformer, dtype, metadata);
   await saveModule(join(dir, PIPELINE_FILES.vae), pipeline.vae, dtype, metadata);
   await saveModule(join(dir, PIPELINE_FILES.textEncoder), pipeline.textEncoder, dtype, metadata);
   const configPath = join(dir, PIPELINE_FILES.config);
-  const tmp = `${configPath}.tmp-${process.pid}`;
-  await writeFile(tmp, `${JSON.stringify(pipeline.config, null, 2)}\n`);
-  await rename(tmp, configPath);
+  await writeFileAtomic(configPath, `${JSON.stringify(pipeline.config, null, 2)}\n`);
 }
 
 /** Reads a pipeline folder written by {@link savePipeline}; weights are converted to f32 on load. */
 export async function loadPipeline(dir: string, opts: { device?: Device } = {}): Promise<FlowPipeline> {
+  const [{ readFile }, { join }] = await Promise.all([import('node:fs/promises'), import('node:path')]);
   const configPath = join(dir, PIPELINE_FILES.config);
   let config: PipelineConfig;
   try {
     config = JSON.parse(await readFile(configPath, 'utf8')) as PipelineConfig;
   } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') throw new FlowDitError(`${configPath}: no such file (expected a model folder with config.json and its safetensors files)`);
     throw new FlowDitError(`${configPath}: cannot read the pipeline config (${(error as Error).message})`);
   }
   validatePipelineConfig(config, configPath);

@@ -139,3 +139,17 @@ describe('pipeline', () => {
     p.dispose();
   });
 });
+
+describe('loadPipeline on a wrong folder', () => {
+  it('a missing folder and missing or non-safetensors weights say so with the path, never a raw ENOENT', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flow-dit-bad-'));
+    await expect(loadPipeline(join(dir, 'nope'))).rejects.toThrow(`${join(dir, 'nope', 'config.json')}: no such file`);
+    await savePipeline(createPipeline(tinyConfig(), { generator: new Generator(1) }), dir);
+    await rm(join(dir, 'transformer.safetensors'));
+    await expect(loadPipeline(dir)).rejects.toThrow(new RegExp(`^${join(dir, 'transformer.safetensors').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: no such file$`));
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(dir, 'transformer.safetensors'), 'model: not weights\n');
+    await expect(loadPipeline(dir)).rejects.toThrow(`${join(dir, 'transformer.safetensors')}: not a safetensors file`);
+    await expect(loadPipeline(dir)).rejects.toBeInstanceOf(FlowDitError);
+  });
+});

@@ -5,6 +5,8 @@ export interface LayerReport {
   readonly shape: readonly [number, number];
   readonly rankIn: number;
   readonly rankOut: number;
+  /** The rank asked for when it exceeded the layer's possible rank `min(out, in * kh * kw)` and was capped to it; else null. */
+  readonly rankCappedFrom: number | null;
   /** Non-zero components written; less than rankOut where the layer had fewer non-zero singular values (the rest is zero padding). */
   readonly keptRank: number;
   readonly alphaIn: number;

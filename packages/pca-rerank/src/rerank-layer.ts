@@ -40,8 +40,14 @@ export function rerankLayer(layer: F32LoraLayer, options: RerankOptions): Rerank
   let nonZero = 0;
   while (nonZero < svd.s.length && svd.s[nonZero] > tol) nonZero++;
   const values = svd.s.subarray(0, nonZero);
-  const chosen = chooseRank(values, opts.rule, opts.maxRank);
-  const rankOut = opts.rule.method === 'fixed' ? chosen : Math.max(chosen, 1);
+  // A rank above min(out, in x kernel) adds only padding with no direction left to learn, and a
+  // careless --rank 100000 would otherwise allocate gigabytes: cap it and report the cap. A file
+  // already above that rank keeps its own (no bigger than the input, and uniform ranks survive).
+  const possibleRank = Math.max(Math.min(rows, cols), layer.rank);
+  const ruled = chooseRank(values, opts.rule, opts.maxRank);
+  const asked = opts.rule.method === 'fixed' ? ruled : Math.max(ruled, 1);
+  const rankOut = Math.min(asked, possibleRank);
+  const chosen = Math.min(ruled, rankOut);
   const kept = Math.min(chosen, nonZero);
   const factors = splitFactors(
     svd.leftVectors(kept),
@@ -66,6 +72,7 @@ export function rerankLayer(layer: F32LoraLayer, options: RerankOptions): Rerank
     shape: [rows, cols],
     rankIn: layer.rank,
     rankOut,
+    rankCappedFrom: asked > rankOut ? asked : null,
     keptRank: kept,
     alphaIn: layer.alpha,
     alphaOut,

@@ -102,3 +102,20 @@ describe('rerankLayers', () => {
     expect(names).toEqual(['layer40', 'layer41', 'layer42']);
   });
 });
+
+describe('a fixed rank above what the layer can hold', () => {
+  it('is capped at min(out, in) and the report says so (rank 100000 on a 24x18 layer)', () => {
+    const layer = randomLayer(24, 18, 2, 5);
+    const { layer: out, report } = rerankLayer(layer, { rule: { method: 'fixed', rank: 100_000 } });
+    expect(out.rank).toBe(18);
+    expect(out.down.length).toBe(18 * 18);
+    expect(out.up.length).toBe(24 * 18);
+    expect(report.rankOut).toBe(18);
+    expect(report.rankCappedFrom).toBe(100_000);
+    expect(frobeniusDistance(effective(layer), effective(out)) / Math.hypot(...effective(layer))).toBeLessThan(1e-6);
+  });
+
+  it('a rank within the limit is not reported as capped', () => {
+    expect(rerankLayer(randomLayer(24, 18, 2, 6), { rule: { method: 'fixed', rank: 18 } }).report.rankCappedFrom).toBeNull();
+  });
+});

@@ -1,10 +1,6 @@
-export { TrainerError, TrainingDivergedError } from './trainer-error.js';
+export * from './sampling.js';
 export { TRAINING_DEFAULTS, TIMESTEP_SAMPLINGS, LR_SCHEDULERS, resolveTrainingConfig, parseTrainingConfig, loadTrainingConfig, type TrainingConfig } from './training-config.js';
-export type { LoraTrainableModel } from './lora-trainable-model.js';
-export { SAMPLE_DEFAULTS, sampleImages, sampleImageTensor, samplingVelocity, imagesFromBatch, disposeDeep, type SampleImagesOptions } from './sample-images.js';
 export { saveTrainingCheckpoint, loadTrainingCheckpoint, checkpointExists, type TrainingState, type CheckpointParts } from './training-checkpoint.js';
-export { renderLossCurve, writeLossCurve, movingAverage, type LossCurveOptions } from './loss-curve.js';
-export { DivergenceGuard } from './divergence-guard.js';
-export type { TrainingProgress, TrainingEvent } from './training-progress.js';
-export { trainingProgressBar, type TrainingProgressBar } from './training-progress-bar.js';
+export { writeLossCurve } from './loss-curve.js';
+export { trainingProgressBar, type TrainingProgressBar, type ProgressStream } from './training-progress-bar.js';
 export { trainLora, configDigest, TRAINING_FILES, type TrainLoraOptions, type TrainLoraResult } from './train-lora.js';

@@ -1,8 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import {
-  AdamW, EMA, Generator, clipGradNorm, concat, constantSchedule, cosineSchedule, keep, linearWarmupSchedule, noGrad, randn, tensor, tidy,
+  AdamW, EMA, Generator, clipGradNorm, concat, constantSchedule, cosineSchedule, keep, linearWarmupSchedule, noGrad, randn, tensor, tidy, writeFileAtomic,
   type LrSchedule, type Parameter, type Tensor,
 } from '@loraflow/tensor-core';
 import { noisyInput, sampleTrainingSigmas, velocityTarget, type TimestepSampling, weightedMseLoss } from '@loraflow/flow-samplers';
@@ -11,6 +11,7 @@ import {
   SeededRandom, assignBuckets, bucketBatches, bucketKey, imageGrid, loadDatasetFolder, loadTrainingBatch, readItemSizes, writePng,
   type BucketAssignment, type DatasetItem, type GridCell, type SizedItem,
 } from '@loraflow/datasets';
+import { refuseDatasetErrors } from './dataset-gate.js';
 import { DivergenceGuard } from './divergence-guard.js';
 import type { LoraTrainableModel } from './lora-trainable-model.js';
 import { writeLossCurve, movingAverage } from './loss-curve.js';
@@ -122,6 +123,7 @@ export async function trainLora<C>(model: LoraTrainableModel<C>, config: Trainin
   const emit = (e: TrainingEvent) => options.onEvent?.(e);
   const items: DatasetItem[] = await loadDatasetFolder(c.dataset);
   if (items.length === 0) throw new TrainerError(`${c.dataset}: no images found (expected .png/.jpg/.webp files with .txt captions)`);
+  await refuseDatasetErrors(c);
   const sizes = await readItemSizes(items);
   const assignments = assignBuckets(sizes, c.resolution, { step: c.bucket_step });
   const plan = new EpochPlan(sizes, assignments, c);
@@ -272,7 +274,7 @@ export async function trainLora<C>(model: LoraTrainableModel<C>, config: Trainin
     }
     result.lossCurvePath = join(c.output_dir, TRAINING_FILES.lossCurve);
     await writeLossCurve(result.lossCurvePath, losses);
-    await writeFile(join(c.output_dir, TRAINING_FILES.losses), `${JSON.stringify({ steps: losses.length, losses })}\n`);
+    await writeFileAtomic(join(c.output_dir, TRAINING_FILES.losses), `${JSON.stringify({ steps: losses.length, losses })}\n`);
     emit({ kind: 'saved', step: c.steps, path: result.loraPath, message: `saved ${result.loraPath}${result.emaLoraPath ? ` and ${result.emaLoraPath}` : ''}; loss curve ${result.lossCurvePath}` });
   }
   for (const t of cache.values()) t.dispose();

@@ -15,8 +15,17 @@ function clock(seconds: number): string {
   return `${m}:${String(s % 60).padStart(2, '0')}`;
 }
 
+/**
+ * Where the bar writes (default process.stderr). Structural rather than NodeJS.WriteStream so the
+ * published types need no @types/node; only a stream with `isTTY` set gets the animated bar.
+ */
+export interface ProgressStream {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+}
+
 /** Creates the bar (on stderr); events are printed above it. A non-TTY stream gets one line per `everyLines` steps. */
-export function trainingProgressBar(options: { stream?: NodeJS.WriteStream; label?: string; everyLines?: number } = {}): TrainingProgressBar {
+export function trainingProgressBar(options: { stream?: ProgressStream; label?: string; everyLines?: number } = {}): TrainingProgressBar {
   const stream = options.stream ?? process.stderr;
   const label = options.label ?? 'train';
   const tty = Boolean(stream.isTTY);
@@ -33,7 +42,8 @@ export function trainingProgressBar(options: { stream?: NodeJS.WriteStream; labe
       }
       if (!bar) {
         bar = new cliProgress.SingleBar({
-          stream,
+          // Only reached when isTTY is set, i.e. for a terminal stream such as process.stderr.
+          stream: stream as NodeJS.WriteStream,
           format: `${label} [{bar}] {value}/{total} | loss {loss} (mean {smooth}) | lr {lr} | {elapsed} elapsed, ETA {left}`,
           barsize: 24,
           hideCursor: true,

@@ -97,6 +97,13 @@ export function register(program: Command): void {
           },
         });
         if (barStarted) bar.stop();
+        const capped = result.reports.filter((r) => r.rankCappedFrom !== null);
+        if (capped.length > 0) {
+          const largest = Math.max(...capped.map((r) => r.rankOut));
+          process.stderr.write(
+            `rerank: rank ${capped[0].rankCappedFrom} is above what ${capped.length} of ${result.reports.length} layers can hold; each was capped at min(out, in) of its layer (largest ${largest})\n`,
+          );
+        }
         const seconds = (performance.now() - started) / 1000;
         if (opts.json) {
           const { reports, ...rest } = result;

@@ -1,7 +1,7 @@
 import { captionPathFor, writeCaptionFile } from '../caption-file.js';
 import { DatasetError } from '../dataset-error.js';
 import { writePng } from '../image-io.js';
-import { writeFileAtomic } from '../write-file-atomic.js';
+import { writeFileAtomic } from '@loraflow/tensor-core';
 import { renderScene, type SceneMetadata } from './render-scene.js';
 import { listSceneThemes } from './scene-themes.js';
 

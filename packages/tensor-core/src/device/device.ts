@@ -1,5 +1,5 @@
-import { CpuBackend } from '../backends/cpu/cpu-backend.js';
 import type { Backend } from './backend.js';
+import { cpu } from './register-backends.js';
 
 /** What we know about a device, for logs and `loraflow device`. */
 export interface DeviceInfo {
@@ -18,29 +18,6 @@ export interface Device {
   readonly kind: 'cpu' | 'webgpu';
   readonly backend: Backend;
   info(): DeviceInfo;
-}
-
-const cpuBackend = new CpuBackend();
-
-/** The CPU device (always available; synchronous kernels). */
-export const cpu: Device = {
-  kind: 'cpu',
-  backend: cpuBackend,
-  info() {
-    const k = cpuBackend.kernelInfo();
-    const simd = k ? (k.relaxedSimd ? 'wasm-relaxed-simd' : 'wasm-simd128') : 'none';
-    return {
-      kind: 'cpu',
-      summary: k ? `cpu: WebAssembly ${k.relaxedSimd ? 'relaxed ' : ''}SIMD kernels on ${k.threads} thread${k.threads > 1 ? 's' : ''}` : 'cpu: JavaScript kernels',
-      simd,
-      threads: k?.threads ?? 1,
-    };
-  },
-};
-
-/** The CPU backend instance, for installing faster kernels. */
-export function cpuBackendInstance(): CpuBackend {
-  return cpuBackend;
 }
 
 let current: Device = cpu;

@@ -1,7 +1,6 @@
 import { TensorError } from '../errors.js';
-import { cpu, defaultDevice, setDefaultDevice, type Device, type DeviceInfo } from './device.js';
-import { createWebGpuDevice } from '../backends/webgpu/webgpu-device.js';
-import { installWasmKernels } from '../backends/cpu/install-wasm.js';
+import { defaultDevice, setDefaultDevice, type Device, type DeviceInfo } from './device.js';
+import { openCpuDevice, openWebGpuDevice } from './register-backends.js';
 
 /** Which device to use: `auto` takes a real (hardware) GPU adapter if there is one, else the CPU. */
 export type DeviceRequest = 'auto' | 'cpu' | 'webgpu';
@@ -16,17 +15,11 @@ function requestFromEnv(): DeviceRequest {
 }
 
 async function select(request: DeviceRequest): Promise<Device> {
-  if (request === 'cpu') {
-    await installWasmKernels();
-    return cpu;
-  }
-  const gpu = await createWebGpuDevice({ allowSoftware: request === 'webgpu' });
-  if (gpu) return gpu;
-  if (request === 'webgpu') {
-    throw new TensorError('LORAFLOW_DEVICE=webgpu: no WebGPU adapter found (in Node, install a Vulkan driver such as Mesa lavapipe; see docs)');
-  }
-  await installWasmKernels();
-  return cpu;
+  if (request === 'cpu') return openCpuDevice();
+  const gpu = await openWebGpuDevice(request === 'webgpu');
+  if (gpu.device) return gpu.device;
+  if (request === 'webgpu') throw new TensorError(`device webgpu: ${gpu.reason}`);
+  return openCpuDevice();
 }
 
 /**

@@ -24,11 +24,29 @@ export function bufferSource(bytes: ArrayBuffer | Uint8Array, name = '<buffer>')
   };
 }
 
+/** Opens `path` read-only, turning the usual failures into one-line errors that name the path. */
+async function openForReading(path: string) {
+  const { open } = await import('node:fs/promises');
+  try {
+    return await open(path, 'r');
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ENOENT') throw new SafetensorsError(`${path}: no such file`);
+    if (code === 'EISDIR') throw new SafetensorsError(`${path}: is a directory, not a file`);
+    if (code === 'EACCES' || code === 'EPERM') throw new SafetensorsError(`${path}: permission denied`);
+    throw error;
+  }
+}
+
 /** A ByteSource over a file, read lazily with positional reads (Node only). */
 export async function fileSource(path: string): Promise<ByteSource> {
-  const { open } = await import('node:fs/promises');
-  const handle = await open(path, 'r');
-  const { size } = await handle.stat();
+  const handle = await openForReading(path);
+  const stats = await handle.stat();
+  if (!stats.isFile()) {
+    await handle.close();
+    throw new SafetensorsError(`${path}: is a directory or device, not a file`);
+  }
+  const { size } = stats;
   return {
     name: path,
     size,

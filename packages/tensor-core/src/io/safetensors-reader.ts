@@ -4,70 +4,14 @@ import { SafetensorsError } from '../errors.js';
 import { tensorFromStorage } from '../ops/creation.js';
 import type { Tensor } from '../tensor.js';
 import { bufferSource, fileSource, type ByteSource } from './byte-source.js';
-import { MAX_HEADER_BYTES, SAFETENSORS_DTYPE_BYTES, tensorDTypeOf, type SafetensorsDType, type SafetensorsEntry } from './safetensors-format.js';
+import { MAX_HEADER_BYTES, tensorDTypeOf, type SafetensorsDType, type SafetensorsEntry } from './safetensors-format.js';
+import { parseSafetensorsHeader } from './safetensors-header.js';
 
 /** Raw bytes of one tensor as stored. */
 export interface RawTensor {
   readonly dtype: SafetensorsDType;
   readonly shape: readonly number[];
   readonly bytes: Uint8Array;
-}
-
-function parseHeader(name: string, json: string, dataSize: number): { entries: Map<string, SafetensorsEntry>; metadata: Record<string, string> } {
-  let header: unknown;
-  try {
-    header = JSON.parse(json);
-  } catch (error) {
-    throw new SafetensorsError(`${name}: header is not valid JSON (${(error as Error).message})`);
-  }
-  if (!header || typeof header !== 'object' || Array.isArray(header)) throw new SafetensorsError(`${name}: header must be a JSON object`);
-  const entries = new Map<string, SafetensorsEntry>();
-  let metadata: Record<string, string> = {};
-  for (const [key, value] of Object.entries(header as Record<string, unknown>)) {
-    if (key === '__metadata__') {
-      if (!value || typeof value !== 'object' || Array.isArray(value)) throw new SafetensorsError(`${name}: __metadata__ must be an object of strings`);
-      for (const [mk, mv] of Object.entries(value)) {
-        if (typeof mv !== 'string') throw new SafetensorsError(`${name}: __metadata__["${mk}"] must be a string, got ${typeof mv}`);
-      }
-      metadata = value as Record<string, string>;
-      continue;
-    }
-    const v = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (!v || typeof v !== 'object') throw new SafetensorsError(`${name}: tensor "${key}" header entry must be an object`);
-    if (typeof v.dtype !== 'string' || !(v.dtype in SAFETENSORS_DTYPE_BYTES)) {
-      throw new SafetensorsError(`${name}: tensor "${key}" has unknown dtype ${JSON.stringify(v.dtype)} (expected one of ${Object.keys(SAFETENSORS_DTYPE_BYTES).join(', ')})`);
-    }
-    if (!Array.isArray(v.shape) || v.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-      throw new SafetensorsError(`${name}: tensor "${key}" has invalid shape ${JSON.stringify(v.shape)}`);
-    }
-    const off = v.data_offsets;
-    if (!Array.isArray(off) || off.length !== 2 || off.some((o) => !Number.isSafeInteger(o) || o < 0) || off[1] < off[0]) {
-      throw new SafetensorsError(`${name}: tensor "${key}" has invalid data_offsets ${JSON.stringify(off)}`);
-    }
-    const dtype = v.dtype as SafetensorsDType;
-    const numel = (v.shape as number[]).reduce((a, b) => a * b, 1);
-    const expected = numel * SAFETENSORS_DTYPE_BYTES[dtype];
-    if (off[1] - off[0] !== expected) {
-      throw new SafetensorsError(`${name}: tensor "${key}" spans ${off[1] - off[0]} bytes, but ${dtype} [${v.shape}] needs ${expected}`);
-    }
-    entries.set(key, { dtype, shape: v.shape as number[], dataOffsets: [off[0], off[1]] });
-  }
-  const sorted = [...entries.entries()].sort((a, b) => a[1].dataOffsets[0] - b[1].dataOffsets[0] || a[1].dataOffsets[1] - b[1].dataOffsets[1]);
-  let cursor = 0;
-  for (const [key, e] of sorted) {
-    if (e.dataOffsets[0] < cursor) throw new SafetensorsError(`${name}: tensor "${key}" overlaps the previous tensor (starts at ${e.dataOffsets[0]}, previous ends at ${cursor})`);
-    if (e.dataOffsets[0] > cursor) throw new SafetensorsError(`${name}: gap of ${e.dataOffsets[0] - cursor} bytes before tensor "${key}" (data must be contiguous)`);
-    cursor = e.dataOffsets[1];
-  }
-  if (cursor !== dataSize) {
-    const last = sorted[sorted.length - 1]?.[0];
-    throw new SafetensorsError(
-      cursor > dataSize
-        ? `${name}: tensor "${last}" ends at data byte ${cursor}, but the file holds only ${dataSize} data bytes (truncated?)`
-        : `${name}: ${dataSize - cursor} trailing bytes after the last tensor`,
-    );
-  }
-  return { entries, metadata };
 }
 
 function toStorage(raw: RawTensor, source: string, key: string): StorageArray {
@@ -122,13 +66,13 @@ export class SafetensorsReader {
   static async open(from: string | ArrayBuffer | Uint8Array | ByteSource): Promise<SafetensorsReader> {
     const source = typeof from === 'string' ? await fileSource(from) : from instanceof ArrayBuffer || from instanceof Uint8Array ? bufferSource(from) : from;
     try {
-      if (source.size < 8) throw new SafetensorsError(`${source.name}: file is ${source.size} bytes, too short for a safetensors header`);
+      if (source.size < 8) throw new SafetensorsError(`${source.name}: not a safetensors file (${source.size} bytes, too short for a safetensors header)`);
       const lenBytes = await source.read(0, 8);
       const headerLen = Number(new DataView(lenBytes.buffer, lenBytes.byteOffset, 8).getBigUint64(0, true));
-      if (headerLen > MAX_HEADER_BYTES) throw new SafetensorsError(`${source.name}: header length ${headerLen} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
-      if (8 + headerLen > source.size) throw new SafetensorsError(`${source.name}: header length ${headerLen} runs past the end of the file (${source.size} bytes)`);
-      const json = new TextDecoder('utf-8', { fatal: false }).decode(await source.read(8, headerLen));
-      const { entries, metadata } = parseHeader(source.name, json, source.size - 8 - headerLen);
+      // Any text file (YAML, JSON, a PNG) lands here: its first 8 bytes read as an absurd length.
+      if (headerLen > MAX_HEADER_BYTES) throw new SafetensorsError(`${source.name}: not a safetensors file (its header length ${headerLen} exceeds the ${MAX_HEADER_BYTES}-byte limit)`);
+      if (8 + headerLen > source.size) throw new SafetensorsError(`${source.name}: not a safetensors file (its header length ${headerLen} runs past the end of the file, ${source.size} bytes)`);
+      const { entries, metadata } = parseSafetensorsHeader(source.name, await source.read(8, headerLen), source.size - 8 - headerLen);
       return new SafetensorsReader(source, entries, 8 + headerLen, metadata);
     } catch (error) {
       await source.close();

@@ -35,8 +35,8 @@ async function bundle(outDir: string): Promise<string> {
     sourcemap: false,
     silent: true,
     config: false,
-    // Node-only code paths load node: modules lazily; the page never reaches them.
-    external: [/^node:/],
+    // Keeps node: on built-ins so the package's `browser` field maps them away, as in a consumer's bundle.
+    removeNodeProtocol: false,
   });
   return readFile(join(outDir, 'page.js'), 'utf8');
 }

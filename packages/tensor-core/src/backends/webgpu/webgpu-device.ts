@@ -21,22 +21,30 @@ interface GpuEntry {
   via: string;
 }
 
+/** The optional package that brings WebGPU to Node (Dawn); the version matches tensor-core's peerDependencies. */
+export const DAWN_PACKAGE = { name: 'webgpu', version: '0.6.2' } as const;
+
 /** Node's dawn module entry, kept alive for the process: collecting it crashes Dawn (see PLATFORM.md). */
 let nodeGpu: GpuEntry | null = null;
 
-async function gpuEntry(): Promise<GpuEntry | null> {
+/** The GPU entry point, or why there is none. */
+async function gpuEntry(): Promise<GpuEntry | string> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) return { gpu: nav.gpu, via: 'navigator.gpu' };
   const isNode = typeof process !== 'undefined' && Boolean(process.versions?.node);
-  if (!isNode) return null;
+  if (!isNode) return 'this browser has no navigator.gpu (WebGPU needs a secure context in a browser that ships it)';
   if (nodeGpu) return nodeGpu;
-  // A computed specifier keeps browser bundlers from trying to bundle the native Dawn module.
-  const specifier = 'webgpu';
+  // A computed specifier keeps bundlers from resolving the optional native module.
+  const specifier: string = DAWN_PACKAGE.name;
   let mod: { create: (flags: string[]) => GPU; globals: object };
   try {
     mod = (await import(/* @vite-ignore */ specifier)) as typeof mod;
-  } catch {
-    return null;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(`'${specifier}'`)) {
+      return `the optional package "${DAWN_PACKAGE.name}" (Dawn, WebGPU for Node) is not installed; add it with \`npm install ${DAWN_PACKAGE.name}@${DAWN_PACKAGE.version}\` (or pnpm add / yarn add)`;
+    }
+    return `the "${DAWN_PACKAGE.name}" package (Dawn) failed to load: ${(error as Error).message}`;
   }
   Object.assign(globalThis, mod.globals);
   nodeGpu = { gpu: mod.create([]), via: 'Dawn (node webgpu)' };
@@ -49,11 +57,11 @@ interface FoundAdapter {
   identity: ReturnType<typeof describeAdapter>;
 }
 
-async function findAdapter(): Promise<FoundAdapter | null> {
+async function findAdapter(): Promise<FoundAdapter | string> {
   const entry = await gpuEntry();
-  if (!entry) return null;
+  if (typeof entry === 'string') return entry;
   const adapter = await entry.gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) return null;
+  if (!adapter) return `no WebGPU adapter found through ${entry.via} (in Node, install a Vulkan driver such as Mesa lavapipe; see docs)`;
   return { adapter, entry, identity: describeAdapter(adapter) };
 }
 
@@ -103,17 +111,21 @@ async function openDevice({ adapter, entry, identity }: FoundAdapter): Promise<W
   return wrapper;
 }
 
-let found: Promise<FoundAdapter | null> | null = null;
+let found: Promise<FoundAdapter | string> | null = null;
 let opened: Promise<WebGpuDevice> | null = null;
 
+/** A WebGPU device, or the reason there is none (one line, for the error a caller raises). */
+export type WebGpuOutcome = { device: Device; reason?: undefined } | { device: null; reason: string };
+
 /**
- * A WebGPU device, or null when no (suitable) adapter exists. One device per process: asking
- * again returns the same device (until it is destroyed), so every tensor can meet on it.
+ * Opens the WebGPU device. One device per process: asking again returns the same device (until it
+ * is destroyed), so every tensor can meet on it.
  */
-export async function createWebGpuDevice(opts: WebGpuDeviceOptions): Promise<Device | null> {
+export async function openWebGpu(opts: WebGpuDeviceOptions): Promise<WebGpuOutcome> {
   found ??= findAdapter();
   const adapter = await found;
-  if (!adapter || (adapter.identity.software && !opts.allowSoftware)) return null;
+  if (typeof adapter === 'string') return { device: null, reason: adapter };
+  if (adapter.identity.software && !opts.allowSoftware) return { device: null, reason: `only a software adapter (${adapterSummary(adapter.identity, adapter.entry.via)}), which auto selection skips` };
   opened ??= openDevice(adapter);
-  return opened;
+  return { device: await opened };
 }
