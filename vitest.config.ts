@@ -28,6 +28,12 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       }))
+      .concat([
+        {
+          extends: true,
+          test: { name: 'docs', root: `${root}docs`, include: ['test/**/*.test.ts'], exclude: [], testTimeout: 300_000, hookTimeout: 120_000 },
+        },
+      ])
       .concat(
         examples.map((name) => ({
           extends: true,

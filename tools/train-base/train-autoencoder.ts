@@ -18,7 +18,8 @@ export interface AutoencoderTraining {
   seed: number;
 }
 
-function cropBatch(set: SceneSet, batch: number, crop: number, rng: () => number): tc.Tensor {
+/** A batch [B, 3, crop, crop] of random crops (4-pixel aligned) of random images of the set. */
+export function cropBatch(set: SceneSet, batch: number, crop: number, rng: () => number): tc.Tensor {
   const { size } = set;
   const n = set.captions.length;
   const out = new Float32Array(batch * 3 * crop * crop);
@@ -67,7 +68,7 @@ export async function trainAutoencoder(pipeline: FlowPipeline, set: SceneSet, o:
 }
 
 /** Per-channel mean and std of raw latents over the training images (Qwen-Image's latents_mean / latents_std). */
-async function measureLatentStats(pipeline: FlowPipeline, set: SceneSet): Promise<void> {
+export async function measureLatentStats(pipeline: FlowPipeline, set: SceneSet): Promise<void> {
   const c = pipeline.config.vae.latentChannels;
   const sum = new Float64Array(c), sq = new Float64Array(c);
   let count = 0;

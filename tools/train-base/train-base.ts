@@ -9,12 +9,13 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tc from '../../packages/tensor-core/src/index.ts';
-import { createPipeline, DEFAULT_PIPELINE_CONFIG, promptWords, savePipeline, WordTokenizer, type PipelineConfig } from '../../packages/flow-dit/src/index.ts';
+import { createPipeline, DEFAULT_PIPELINE_CONFIG, promptWords, savePipeline, type PipelineConfig } from '../../packages/flow-dit/src/index.ts';
 import { listSceneThemes } from '../../packages/datasets/src/index.ts';
 import { HELD_OUT_THEME, renderSceneSet, trainingThemes } from './scene-data.ts';
 import { trainAutoencoder, type AutoencoderTraining } from './train-autoencoder.ts';
 import { adaLnZeroInit, trainTransformer, type TransformerTraining } from './train-transformer.ts';
 import { writeSampleSheet } from './sample-grid.ts';
+import { collisionFreeHashSeed } from './hash-seed.ts';
 
 const MODEL: PipelineConfig = {
   ...structuredClone(DEFAULT_PIPELINE_CONFIG),
@@ -59,13 +60,7 @@ console.log(`rendered ${set.captions.length} scenes of ${themes.length} themes (
 // report's trigger) share a bucket, so held-out words keep embeddings of their own.
 const heldOut = renderSceneSet([HELD_OUT_THEME], 50, 16);
 const vocab = [...new Set([...set.captions, ...heldOut.captions, 'maplestorybg'].flatMap(promptWords))].sort();
-for (let seed = 0; ; seed++) {
-  const tok = new WordTokenizer(MODEL.textEncoder.vocabSize, MODEL.textEncoder.maxLength, seed);
-  if (new Set(vocab.map((w) => tok.wordId(w))).size === vocab.length) {
-    MODEL.textEncoder.hashSeed = seed;
-    break;
-  }
-}
+MODEL.textEncoder.hashSeed = collisionFreeHashSeed(vocab, MODEL.textEncoder);
 const longest = Math.max(...set.captions.map((cap) => promptWords(cap).length));
 console.log(`caption vocabulary: ${vocab.length} words, collision-free hash seed ${MODEL.textEncoder.hashSeed}; longest caption ${longest} words (max length ${MODEL.textEncoder.maxLength} tokens)`);
 

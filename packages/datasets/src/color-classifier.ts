@@ -23,11 +23,13 @@ export interface ColorPrediction {
   readonly distances: Readonly<Record<string, number>>;
 }
 
-/** Fits a nearest-centroid classifier on colour statistics (features standardized by their spread over the samples). */
-export function fitColorClassifier(samples: readonly LabelledImage[]): ColorClassifier {
-  if (samples.length === 0) throw new DatasetError('fitColorClassifier: expected at least one labelled image');
-  const features = samples.map((s) => colorStatistics(s.image));
+/** Fits a nearest-centroid classifier on any fixed-length feature vectors (standardized by their spread over the samples). */
+export function fitFeatureClassifier(samples: readonly { readonly features: readonly number[]; readonly label: string }[]): ColorClassifier {
+  if (samples.length === 0) throw new DatasetError('fitFeatureClassifier: expected at least one labelled sample');
+  const features = samples.map((s) => s.features);
   const dim = features[0].length;
+  const bad = features.findIndex((f) => f.length !== dim);
+  if (bad >= 0) throw new DatasetError(`fitFeatureClassifier: sample ${bad} has ${features[bad].length} features, expected ${dim}`);
   const mean = Array.from({ length: dim }, (_, k) => features.reduce((a, f) => a + f[k], 0) / features.length);
   const scale = Array.from({ length: dim }, (_, k) => {
     const v = features.reduce((a, f) => a + (f[k] - mean[k]) ** 2, 0) / features.length;
@@ -41,9 +43,9 @@ export function fitColorClassifier(samples: readonly LabelledImage[]): ColorClas
   return { labels, centroids, mean, scale };
 }
 
-/** Classifies an image with a fitted colour classifier. */
-export function classifyColors(classifier: ColorClassifier, image: RasterImage): ColorPrediction {
-  const f = colorStatistics(image).map((v, k) => (v - classifier.mean[k]) / classifier.scale[k]);
+/** Classifies a feature vector with a fitted nearest-centroid classifier. */
+export function classifyFeatures(classifier: ColorClassifier, features: readonly number[]): ColorPrediction {
+  const f = features.map((v, k) => (v - classifier.mean[k]) / classifier.scale[k]);
   const distances: Record<string, number> = {};
   let best = 0;
   classifier.centroids.forEach((c, i) => {
@@ -51,4 +53,15 @@ export function classifyColors(classifier: ColorClassifier, image: RasterImage):
     if (distances[classifier.labels[i]] < distances[classifier.labels[best]]) best = i;
   });
   return { label: classifier.labels[best], distance: distances[classifier.labels[best]], distances };
+}
+
+/** Fits a nearest-centroid classifier on colour statistics (features standardized by their spread over the samples). */
+export function fitColorClassifier(samples: readonly LabelledImage[]): ColorClassifier {
+  if (samples.length === 0) throw new DatasetError('fitColorClassifier: expected at least one labelled image');
+  return fitFeatureClassifier(samples.map((s) => ({ label: s.label, features: colorStatistics(s.image) })));
+}
+
+/** Classifies an image with a fitted colour classifier. */
+export function classifyColors(classifier: ColorClassifier, image: RasterImage): ColorPrediction {
+  return classifyFeatures(classifier, colorStatistics(image));
 }

@@ -1,5 +1,6 @@
 import type { SeededRandom } from '@loraflow/tensor-core';
 import type { SceneCanvas } from './scene-canvas.js';
+import type { SceneAttributes, SceneControlName, SceneControls } from './scene-controls.js';
 
 /** What a theme draws with: the canvas, its random stream, and a recorder for caption phrases. */
 export interface SceneDraw {
@@ -11,6 +12,10 @@ export interface SceneDraw {
   mood(phrase: string): void;
   /** Records the palette phrase. */
   palette(phrase: string): void;
+  /** The caller's opt-in overrides (empty for the default scene). */
+  readonly controls: SceneControls;
+  /** Records structured facts about what was drawn (merged into the scene's attributes). */
+  attribute(facts: SceneAttributes): void;
 }
 
 /** A visual theme of the procedural 2D side-scrolling background generator. */
@@ -21,6 +26,8 @@ export interface SceneTheme {
   readonly title: string;
   /** One sentence for listings. */
   readonly description: string;
+  /** The scene controls this theme honours. */
+  readonly controls: readonly SceneControlName[];
   /** Draws one scene, back to front. */
   draw(d: SceneDraw): void;
 }

@@ -1,3 +1,4 @@
+import type { SceneControlName } from './scene-controls.js';
 import type { SceneTheme } from './scene-theme.js';
 import { cherryBlossomTheme } from './themes/cherry-blossom.js';
 import { desertTheme } from './themes/desert.js';
@@ -17,11 +18,13 @@ export interface SceneThemeInfo {
   readonly id: string;
   readonly title: string;
   readonly description: string;
+  /** The scene controls the theme honours (see SceneControls). */
+  readonly controls: readonly SceneControlName[];
 }
 
 /** Every theme of the procedural scene generator, in a fixed order. */
 export function listSceneThemes(): SceneThemeInfo[] {
-  return THEMES.map(({ id, title, description }) => ({ id, title, description }));
+  return THEMES.map(({ id, title, description, controls }) => ({ id, title, description, controls }));
 }
 
 /** The theme with this id, or undefined. */

@@ -1,3 +1,4 @@
+import { placementOf, placeOnSide } from '../scene-controls.js';
 import { drawClouds, drawSun } from '../scene-sky.js';
 import { hex, mix } from '../scene-color.js';
 import { drawCactus } from '../scene-flora.js';
@@ -12,13 +13,16 @@ export const desertTheme: SceneTheme = {
   id: 'desert',
   title: 'desert',
   description: 'a blazing sun, red rock mesas, rolling golden dunes, saguaro cacti and drifting sand',
-  draw({ canvas: c, rng, add, mood, palette }) {
+  controls: ['celestial', 'structure'],
+  draw({ canvas: c, rng, add, mood, palette, controls, attribute }) {
     const sunset = rng.chance(0.4);
     mood(sunset ? 'desert sunset' : 'hot midday');
     const sky = (sunset ? ['#c4513a', '#ef8a3c', '#ffd487'] : ['#eea055', '#f8cf95', '#fde8c2']).map(hex);
     c.fillGradient([[0, sky[0]], [0.55, sky[1]], [1, sky[2]]]);
-    const sunX = rng.range(0.2, c.aspect - 0.2);
-    drawSun(c, sunX, sunset ? rng.range(0.4, 0.5) : rng.range(0.12, 0.22), 0.09, hex('#fff4c8'), hex('#ffd27a'));
+    const sunX = placeOnSide(rng.range(0.2, c.aspect - 0.2), 0.2, c.aspect - 0.2, c.aspect, controls.celestial);
+    const sunY = sunset ? rng.range(0.4, 0.5) : rng.range(0.12, 0.22);
+    drawSun(c, sunX, sunY, 0.09, hex('#fff4c8'), hex('#ffd27a'));
+    attribute({ celestial: { kind: 'sun', x: sunX / c.aspect, y: sunY, placement: placementOf(sunX / c.aspect) }, night: false });
     add(`${sunset ? 'a huge setting sun' : 'a blazing sun'} ${sidePhrase(sunX, c.aspect)}`);
     if (rng.chance(0.4)) {
       drawClouds(c, rng, 0.8, 0.1, 0.3, 0.07, hex('#fbe2c0'), 0.6);
@@ -29,7 +33,9 @@ export const desertTheme: SceneTheme = {
       drawMesa(c, rng, ((i + rng.range(0.1, 0.9)) / mesas) * c.aspect, 0.74, rng.range(0.2, 0.4), rng.range(0.15, 0.28), mix(sky[2], hex('#b0502c'), 0.7));
     }
     add(countPhrase(mesas, 'red rock mesa', 'red rock mesas'));
-    if (rng.chance(0.5)) {
+    const pyramid = rng.chance(0.5);
+    attribute({ structure: controls.structure ?? pyramid });
+    if (controls.structure ?? pyramid) {
       drawPyramid(c, rng.range(0.2, c.aspect - 0.2), 0.75, rng.range(0.1, 0.16), hex('#dca862'), hex('#a8733c'));
       add('a distant pyramid');
     }

@@ -11,7 +11,8 @@ export const forestTheme: SceneTheme = {
   id: 'forest',
   title: 'green forest',
   description: 'rolling green hills, layers of leafy trees and pines, bushes, sunbeams and fireflies',
-  draw({ canvas: c, rng, add, mood, palette }) {
+  controls: ['trees'],
+  draw({ canvas: c, rng, add, mood, palette, controls, attribute }) {
     const morning = rng.chance(0.5);
     mood(morning ? 'misty morning' : 'sunny afternoon');
     const sky = (morning ? ['#9fd3bc', '#d4ecd0', '#eef6da'] : ['#7dc2df', '#c2e6d8', '#e5f4d2']).map(hex);
@@ -29,7 +30,9 @@ export const forestTheme: SceneTheme = {
     const mid = rollingRidge(rng, 0.72, 0.04, 2);
     drawBelow(c, mid, hex('#4e8a3f'));
     const ground = rollingRidge(rng, 0.86, 0.015, 2);
-    const trees = Math.round(rng.range(3, 5) * c.aspect);
+    const drawnTrees = Math.round(rng.range(3, 5) * c.aspect);
+    const trees = controls.trees ?? drawnTrees;
+    attribute({ trees, night: false });
     for (let i = 0; i < trees; i++) {
       const x = ((i + rng.range(0.1, 0.9)) / trees) * c.aspect;
       if (rng.chance(0.3)) drawPine(c, x, ground(x) + 0.02, rng.range(0.4, 0.55), hex('#1d5230'), hex('#4a3423'));

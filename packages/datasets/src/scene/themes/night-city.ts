@@ -1,3 +1,4 @@
+import { placementOf, placeOnSide } from '../scene-controls.js';
 import { drawMoon, drawStars } from '../scene-sky.js';
 import { hex } from '../scene-color.js';
 import { drawRain } from '../scene-particles.js';
@@ -10,13 +11,16 @@ export const nightCityTheme: SceneTheme = {
   id: 'night-city',
   title: 'night city',
   description: 'a dark purple sky, a crescent moon, three layers of skyscrapers with lit windows, neon signs',
-  draw({ canvas: c, rng, add, mood, palette }) {
+  controls: ['celestial'],
+  draw({ canvas: c, rng, add, mood, palette, controls, attribute }) {
     mood('late night');
     c.fillGradient([[0, hex('#080920')], [0.55, hex('#24164a')], [1, hex('#5a2a6c')]]);
     drawStars(c, rng, 50, hex('#e8e4ff'), 0.45);
     add('starry night sky');
-    const moonX = rng.range(0.15, c.aspect - 0.15);
-    drawMoon(c, moonX, rng.range(0.1, 0.22), 0.05, hex('#f7efc8'), true);
+    const moonX = placeOnSide(rng.range(0.15, c.aspect - 0.15), 0.15, c.aspect - 0.15, c.aspect, controls.celestial);
+    const moonY = rng.range(0.1, 0.22);
+    drawMoon(c, moonX, moonY, 0.05, hex('#f7efc8'), true);
+    attribute({ celestial: { kind: 'moon', x: moonX / c.aspect, y: moonY, placement: placementOf(moonX / c.aspect) }, night: true });
     add(`a crescent moon ${sidePhrase(moonX, c.aspect)}`);
     const layers = [
       { wall: '#2b2455', light: '#8a78cc', lit: 0.2, ground: 0.8, h: [0.3, 0.55], w: [0.06, 0.12] },

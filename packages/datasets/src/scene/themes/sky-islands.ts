@@ -1,3 +1,4 @@
+import { placementOf, placeOnSide } from '../scene-controls.js';
 import { drawClouds, drawSun } from '../scene-sky.js';
 import { hex, mix } from '../scene-color.js';
 import { drawRoundTree } from '../scene-flora.js';
@@ -11,12 +12,15 @@ export const skyIslandsTheme: SceneTheme = {
   id: 'sky-islands',
   title: 'floating sky islands',
   description: 'a bright blue sky, fluffy clouds, floating grassy islands with waterfalls, birds, a distant ocean',
-  draw({ canvas: c, rng, add, mood, palette }) {
+  controls: ['celestial'],
+  draw({ canvas: c, rng, add, mood, palette, controls, attribute }) {
     mood('bright day');
     const sky = ['#2a93ee', '#79c6ff', '#d3efff'].map(hex);
     c.fillGradient([[0, sky[0]], [0.6, sky[1]], [0.86, sky[2]]]);
-    const sunX = rng.range(0.15, c.aspect - 0.15);
-    drawSun(c, sunX, rng.range(0.08, 0.2), 0.05, hex('#fffde8'), hex('#ffffff'));
+    const sunX = placeOnSide(rng.range(0.15, c.aspect - 0.15), 0.15, c.aspect - 0.15, c.aspect, controls.celestial);
+    const sunY = rng.range(0.08, 0.2);
+    drawSun(c, sunX, sunY, 0.05, hex('#fffde8'), hex('#ffffff'));
+    attribute({ celestial: { kind: 'sun', x: sunX / c.aspect, y: sunY, placement: placementOf(sunX / c.aspect) }, night: false });
     add(`a shining sun ${sidePhrase(sunX, c.aspect)}`);
     drawClouds(c, rng, 2.2, 0.12, 0.7, 0.08, hex('#ffffff'), 0.95);
     add('fluffy white clouds');

@@ -12,6 +12,7 @@ export const underwaterTheme: SceneTheme = {
   id: 'underwater',
   title: 'underwater',
   description: 'teal-to-deep-blue water, light shafts, rock formations, seaweed, coral, schools of fish, bubbles',
+  controls: [],
   draw({ canvas: c, rng, add, mood, palette }) {
     const deep = rng.chance(0.4);
     mood(deep ? 'deep water' : 'shallow sunlit water');

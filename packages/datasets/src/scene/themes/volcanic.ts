@@ -12,7 +12,8 @@ export const volcanicTheme: SceneTheme = {
   id: 'volcanic',
   title: 'volcanic wasteland',
   description: 'a smoky red sky, an erupting volcano with lava streams, black rocks, charred trees and embers',
-  draw({ canvas: c, rng, add, mood, palette }) {
+  controls: ['trees'],
+  draw({ canvas: c, rng, add, mood, palette, controls, attribute }) {
     mood('smoky dusk');
     c.fillGradient([[0, hex('#1c0b0b')], [0.5, hex('#5c1b12')], [1, hex('#c2471e')]]);
     drawClouds(c, rng, 1.3, 0.05, 0.3, 0.1, hex('#3b2a28'), 0.85);
@@ -32,7 +33,9 @@ export const volcanicTheme: SceneTheme = {
     }
     c.paint(hex('#ff7a1a'));
     add('glowing lava cracks');
-    const trees = rng.int(1, 3);
+    const drawnTrees = rng.int(1, 3);
+    const trees = controls.trees ?? drawnTrees;
+    attribute({ trees, night: false });
     for (let i = 0; i < trees; i++) {
       const x = rng.range(0.05, c.aspect - 0.05);
       drawDeadTree(c, rng, x, ground(x) + 0.01, rng.range(0.2, 0.32), hex('#120b0a'));
