@@ -1,4 +1,4 @@
-import { FlowSamplersError } from './flow-samplers-error.js';
+import { FlowSamplersError } from '../flow-samplers-error.js';
 import { linspace } from './linspace.js';
 import { FLOW_MATCH_EULER_DEFAULTS, type FlowMatchSchedulerConfig } from './scheduler-config.js';
 import { muForImageSeqLen, shiftSigma, shiftSigmas, stretchToTerminal, timeShiftSigmas } from './time-shift.js';

@@ -1,4 +1,4 @@
-import { FlowSamplersError } from './flow-samplers-error.js';
+import { FlowSamplersError } from '../flow-samplers-error.js';
 import { QWEN_IMAGE_SCHEDULER_CONFIG } from './scheduler-config.js';
 import { flowMatchEulerSchedule, linearSigmas, type SigmaSchedule } from './sigma-schedule.js';
 import { muForImageSeqLen } from './time-shift.js';

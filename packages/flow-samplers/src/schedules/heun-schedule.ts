@@ -1,4 +1,4 @@
-import { FlowSamplersError } from './flow-samplers-error.js';
+import { FlowSamplersError } from '../flow-samplers-error.js';
 import { flowMatchEulerSchedule, type SigmaSchedule } from './sigma-schedule.js';
 
 /** diffusers' FlowMatchHeunDiscreteScheduler tables for a plain schedule: sigmas [s0, s1, s1, ..., s_{n-1}, s_{n-1}, 0] and timesteps [t0, t1, t1, ..., t_{n-1}, t_{n-1}]. */
