@@ -37,23 +37,11 @@ export function cropBatch(set: SceneSet, batch: number, crop: number, rng: () =>
   return tc.tensor(out, [batch, 3, crop, crop]);
 }
 
-/** The autoencoder stage's seeded uniform stream. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Trains pipeline.vae in place; returns the loss log. Sets config.vae.latentsMean / latentsStd from the data. */
 export async function trainAutoencoder(pipeline: FlowPipeline, set: SceneSet, o: AutoencoderTraining): Promise<ProgressLog> {
   const vae = pipeline.vae;
   const gen = new tc.Generator(o.seed);
-  const rng = mulberry32(o.seed);
+  const rng = tc.seededUniform(o.seed); // mulberry32: the stream the committed base model was trained with
   const opt = new tc.AdamW(vae.parameters(), { lr: o.lr, weightDecay: 0 });
   const schedule = tc.cosineSchedule(o.steps, Math.min(50, o.steps >> 3), 0.05);
   const log = new ProgressLog('autoencoder', o.steps);

@@ -1,7 +1,6 @@
 import { aspectBuckets, bucketKey, nearestBucket, type Bucket, type BucketOptions } from './aspect-buckets.js';
 import { DatasetError } from './dataset-error.js';
-import { SeededRandom } from './seeded-random.js';
-import { option } from '@loraflow/tensor-core';
+import { SeededRandom, option } from '@loraflow/tensor-core';
 import { checkDatasetOptions } from './dataset-options.js';
 
 /** An image size plus how often it repeats per epoch. */

@@ -27,7 +27,7 @@ export { loadBucketImage } from './bucket-image.js';
 export { differenceHash, hammingDistance } from './perceptual-hash.js';
 export type { DatasetIssue, DatasetIssueKind, DatasetCheckOptions, DatasetReport } from './dataset-check.js';
 export { checkDataset } from './dataset-check.js';
-export { SeededRandom, hashString } from './seeded-random.js';
+export { SeededRandom, hashString } from '@loraflow/tensor-core';
 export { COLOR_FEATURE_COUNT, colorStatistics } from './color-statistics.js';
 export type { LabelledImage, ColorClassifier, ColorPrediction } from './color-classifier.js';
 export { fitColorClassifier, classifyColors, fitFeatureClassifier, classifyFeatures } from './color-classifier.js';

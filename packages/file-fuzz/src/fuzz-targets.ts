@@ -1,7 +1,9 @@
 import { readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { I2lError, I2lFile, disposeInputs, i2lStateSpecs, type I2lLayout } from '@loraflow/i2l-model';
 import { LoraError, convertLoraFile, inspectLoraFile, loadLora, openLoraFile, type LoraLayerInfo } from '@loraflow/lora-adapters';
 import { Conv2d, Generator, Linear, Module, ModuleList, SafetensorsError, readSafetensors } from '@loraflow/tensor-core';
+import { I2L_SEED_TABLE } from './seed-files.js';
 import { validateSafetensors, type SpecVerdict } from './spec-validator.js';
 
 /** What a target did with one file: accepted it (and whether what it read agrees with the validator), or threw. */
@@ -178,8 +180,68 @@ const loadLoraTarget: FuzzTarget = {
   },
 };
 
+const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);
+
+/** Invariants of an accepted i2L layout, checked against the validator's tensor list and the seeds' table. */
+function i2lProblem(layout: I2lLayout, verdict: SpecVerdict): string | undefined {
+  if (!verdict.ok) return `accepted a file the validator refuses (${verdict.reason})`;
+  const c = layout.config;
+  const dims = { embeddingDim: c.embeddingDim, compressDim: c.compressDim, rank: c.rank, ...(c.residual ? { residualLength: c.residual.length, residualMid: c.residual.midDim, residualWidth: c.residualWidth } : {}) };
+  for (const [what, v] of Object.entries(dims)) if (!Number.isSafeInteger(v) || v < 1) return `inferred ${what} ${v}`;
+  const t = layout.table;
+  if (t.blocks < 1 || t.blocks > I2L_SEED_TABLE.blocks || JSON.stringify(t.groups) !== JSON.stringify(I2L_SEED_TABLE.groups)) return 'inferred a table other than the first blocks of the given one';
+  const specs = i2lStateSpecs(c, t);
+  if (specs.length !== verdict.tensors.size) return `layout has ${specs.length} tensors, the file ${verdict.tensors.size}`;
+  for (const s of specs) {
+    const v = verdict.tensors.get(s.key);
+    if (!v) return `layout tensor "${s.key}" is not in the file`;
+    if (!sameList(v.shape, s.shape)) return `"${s.key}" is [${v.shape}] in the file, [${s.shape}] in the layout`;
+    if (!FLOAT_DTYPES.has(v.dtype)) return `"${s.key}" has dtype ${v.dtype}`;
+  }
+  return undefined;
+}
+
+/** Opens an i2L model against the seeds' table and decodes one embedding through every generator block. */
+const i2lReader: FuzzTarget = {
+  name: 'i2L model reader',
+  typedErrors: [SafetensorsError, I2lError],
+  async run(path, verdict) {
+    let file: I2lFile;
+    try {
+      file = await I2lFile.open(path, I2L_SEED_TABLE);
+    } catch (error) {
+      return { accepted: false, error };
+    }
+    try {
+      // Check before decoding: a bad layout could size the embedding from an unbounded dimension.
+      const problem = i2lProblem(file.layout, verdict);
+      if (problem) return { accepted: true, problem };
+      const c = file.layout.config;
+      const g = new Generator(5);
+      const embedding = { imageEmbedding: g.normal(c.embeddingDim), ...(c.residual ? { residual: { tokens: c.residual.length, width: c.residualWidth, data: g.normal(c.residual.length * c.residualWidth) } } : {}) };
+      const inputs = file.prepare([{ source: 'fuzz embedding', embedding }]);
+      try {
+        for (let k = 0; k < file.blockCount; k++) {
+          for (const m of await file.decodeBlock(k, inputs)) {
+            if (m.down[0].length !== c.rank * m.target.inFeatures || m.up[0].length !== c.rank * m.target.outFeatures) {
+              return { accepted: true, problem: `block ${k} "${m.module}" decoded to ${m.down[0].length} + ${m.up[0].length} values` };
+            }
+          }
+        }
+      } finally {
+        disposeInputs(inputs);
+      }
+      return { accepted: true };
+    } catch (error) {
+      return { accepted: false, error };
+    } finally {
+      await file.close();
+    }
+  },
+};
+
 /**
- * The readers under fuzz. A new file reader (the i2L model reader once it lands) plugs in with one
- * entry: a name, its typed error classes and a `run` that reads the file and reports what it accepted.
+ * The readers under fuzz. A new file reader plugs in with one entry: a name, its typed error
+ * classes and a `run` that reads the file and reports what it accepted.
  */
-export const FUZZ_TARGETS: readonly FuzzTarget[] = [tensorReader, loraReader, loraInspect, loraConvert, loadLoraTarget];
+export const FUZZ_TARGETS: readonly FuzzTarget[] = [tensorReader, loraReader, loraInspect, loraConvert, loadLoraTarget, i2lReader];

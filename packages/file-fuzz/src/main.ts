@@ -1,8 +1,9 @@
 /**
- * `pnpm fuzz [--cases N] [--seed S] [--first-case F] [--only-case I] [--json]`: the long fuzz run whose table goes
- * into RELIABILITY.md. Exits 1 when any target crashed, hung or accepted an invalid file.
+ * `pnpm fuzz [--cases N] [--seed S] [--first-case F] [--only-case I] [--targets NAME,...] [--json]`: the long
+ * fuzz run whose table goes into RELIABILITY.md; `--targets` picks readers by name (e.g. "i2L model reader"). Exits 1 when any target crashed, hung or accepted an invalid file.
  */
 import { parseArgs } from 'node:util';
+import { FUZZ_TARGETS } from './fuzz-targets.js';
 import { formatFuzzTable, runFuzz } from './run-fuzz.js';
 
 const { values } = parseArgs({
@@ -11,6 +12,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     'only-case': { type: 'string' },
     'first-case': { type: 'string' },
+    targets: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -22,7 +24,17 @@ const count = (v: string, flag: string): number => {
   }
   return n;
 };
+const pickTargets = (list: string) =>
+  list.split(',').map((name) => {
+    const target = FUZZ_TARGETS.find((t) => t.name.toLowerCase() === name.trim().toLowerCase());
+    if (!target) {
+      process.stderr.write(`fuzz: --targets ${name}: no such target; expected one of ${FUZZ_TARGETS.map((t) => `"${t.name}"`).join(', ')}\n`);
+      process.exit(2);
+    }
+    return target;
+  });
 const report = await runFuzz({
+  targets: values.targets === undefined ? undefined : pickTargets(values.targets),
   cases: count(values.cases, '--cases'),
   seed: count(values.seed, '--seed'),
   onlyCase: values['only-case'] === undefined ? undefined : count(values['only-case'], '--only-case'),

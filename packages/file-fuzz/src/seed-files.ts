@@ -1,3 +1,7 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { I2L_PRESETS, writeSyntheticI2lFile, type I2lConfig, type I2lTargetTable } from '@loraflow/i2l-model';
 import { f32ToRaw, LORA_FORMATS, serializeLoraLayers, type LoraLayer } from '@loraflow/lora-adapters';
 import { Generator, serializeSafetensors, type RawTensor, type SafetensorsDType } from '@loraflow/tensor-core';
 
@@ -30,7 +34,38 @@ function loraLayers(gen: Generator, withBias: boolean, withConv: boolean): LoraL
   return layers;
 }
 
-/** The seed corpus: plain tensor files of every dtype and LoRA files of every format, all valid and small. */
+/**
+ * The target table the i2L seeds were made for: two groups of one target each, up to two transformer
+ * blocks (the seeds hold the first block, so a file with a second block is still a valid layout).
+ */
+export const I2L_SEED_TABLE: I2lTargetTable = {
+  blocks: 2,
+  groups: [[{ name: 'attn.to_q', inFeatures: 3, outFeatures: 2 }], [{ name: 'img_mod.1', inFeatures: 2, outFeatures: 3 }]],
+};
+
+/** Tiny Style (no residual) and Coarse (with the residual path) configs for the i2L seeds. */
+const I2L_SEED_CONFIGS: readonly [string, I2lConfig][] = [
+  ['style', { ...I2L_PRESETS.style, embeddingDim: 5, compressDim: 2, rank: 2 }],
+  ['coarse', { ...I2L_PRESETS.coarse, embeddingDim: 4, compressDim: 3, rank: 1, residual: { length: 3, midDim: 2 }, residualWidth: 4 }],
+];
+
+/** i2L model files written by the package's own writer (the path real files of this layout take), read back as bytes. */
+async function i2lSeeds(): Promise<SeedFile[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'loraflow-fuzz-seed-'));
+  try {
+    const seeds: SeedFile[] = [];
+    for (const [i, [variant, config]] of I2L_SEED_CONFIGS.entries()) {
+      const path = join(dir, `${variant}.safetensors`);
+      await writeSyntheticI2lFile(path, config, { ...I2L_SEED_TABLE, blocks: 1 }, { dtype: i === 0 ? 'F32' : 'BF16', seed: i + 1 });
+      seeds.push({ name: `i2l-${variant}`, bytes: new Uint8Array(await readFile(path)) });
+    }
+    return seeds;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The seed corpus: plain tensor files of every dtype, LoRA files of every format and i2L model files, all valid and small. */
 export async function seedFiles(): Promise<SeedFile[]> {
   const gen = new Generator(20_261_206);
   const seeds: SeedFile[] = [];
@@ -50,5 +85,6 @@ export async function seedFiles(): Promise<SeedFile[]> {
     const withConv = format === 'kohya';
     seeds.push({ name: `lora-${format}`, bytes: await serializeLoraLayers(loraLayers(gen, format !== 'kohya', withConv), { format }) });
   }
+  seeds.push(...(await i2lSeeds()));
   return seeds;
 }

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SafetensorsError } from '@loraflow/tensor-core';
 import { FUZZ_TARGETS, runFuzz, seedFiles, validateSafetensors, type FuzzTarget } from '../src/index.js';
@@ -35,6 +38,36 @@ describe('the independent validator', () => {
   for (const [what, bytes] of invalid) {
     it(`refuses ${what}`, () => expect(validateSafetensors(bytes).ok).toBe(false));
   }
+});
+
+describe('the i2L model reader target', () => {
+  const target = FUZZ_TARGETS.find((t) => t.name === 'i2L model reader')!;
+  const at = async (name: string, bytes: Uint8Array) => {
+    const dir = await mkdtemp(join(tmpdir(), 'i2l-target-'));
+    const path = join(dir, `${name}.safetensors`);
+    await writeFile(path, bytes);
+    try {
+      return await target.run(path, validateSafetensors(bytes));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('accepts and decodes both i2L seeds (Style, Coarse with residual) against the seed table', async () => {
+    const seeds = (await seedFiles()).filter((s) => s.name.startsWith('i2l-'));
+    expect(seeds.map((s) => s.name)).toEqual(['i2l-style', 'i2l-coarse']);
+    for (const seed of seeds) expect(await at(seed.name, seed.bytes)).toEqual({ accepted: true });
+  });
+
+  it('refuses the other seeds with a typed error naming the file', async () => {
+    for (const seed of (await seedFiles()).filter((s) => !s.name.startsWith('i2l-'))) {
+      const outcome = await at(seed.name, seed.bytes);
+      expect(outcome.accepted).toBe(false);
+      const error = (outcome as { error: Error }).error;
+      expect(target.typedErrors.some((cls) => error instanceof cls)).toBe(true);
+      expect(error.message).toContain(`${seed.name}.safetensors`);
+    }
+  });
 });
 
 describe('the fuzz harness', () => {

@@ -78,6 +78,8 @@ export function inferI2lLayout(file: string, entries: ReadonlyMap<string, I2lHea
     const e = entries.get(key);
     if (!e) throw new I2lError(`${file}: missing "${key}" (${what})`);
     if (e.shape.length !== 2) throw new I2lError(`${file}: "${key}" has shape [${e.shape}], expected 2 dimensions (${what})`);
+    // A zero-sized generator (a valid safetensors shape) would make every LoRA it generates empty.
+    if (e.shape.some((d) => d < 1)) throw new I2lError(`${file}: "${key}" has shape [${e.shape}], expected every dimension >= 1 (${what})`);
     return e.shape;
   };
   const [compressDim, embeddingDim] = need('blocks.0.layers.0.proj_a.proj_in.weight', '[compress, embedding]');

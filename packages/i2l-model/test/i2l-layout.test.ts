@@ -54,6 +54,10 @@ describe('layout errors name the file, the key and the expected shape', () => {
     const s = specs().filter((x) => x.key !== 'blocks.3.layers.0.proj_a.proj_in.weight');
     expect(() => inferI2lLayout('m.safetensors', header(s), QWEN_IMAGE_I2L_TARGETS)).toThrow('m.safetensors: missing "blocks.3.layers.0.proj_a.proj_in.weight", expected shape [64,5632]');
   });
+  it('a zero compress dim', () => {
+    const s = specs().map((x) => (x.key === 'blocks.0.layers.0.proj_a.proj_in.weight' ? { ...x, shape: [0, 5632] } : x));
+    expect(() => inferI2lLayout('m.safetensors', header(s), QWEN_IMAGE_I2L_TARGETS)).toThrow('m.safetensors: "blocks.0.layers.0.proj_a.proj_in.weight" has shape [0,5632], expected every dimension >= 1 ([compress, embedding])');
+  });
   it('a residual tensor in one block only', () => {
     const s = [...specs(), { key: 'blocks.4.proj_residual.proj_in.weight', shape: [64, 3584] }];
     expect(() => inferI2lLayout('m.safetensors', header(s), QWEN_IMAGE_I2L_TARGETS)).toThrow(/m\.safetensors: unexpected "blocks\.4\.proj_residual\.proj_in\.weight"; the layout inferred from blocks\.0 \(compress 64, rank 4, no residual/);

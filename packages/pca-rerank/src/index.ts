@@ -1,5 +1,5 @@
 export { RerankError } from './rerank-error.js';
-export { layerScale, viewColumns, type LoraLayer } from './lora-layer.js';
+export { viewColumns, type F32LoraLayer } from './f32-lora-layer.js';
 export { householderQr, applyQ, type HouseholderQr } from './householder-qr.js';
 export { jacobiSvd, type SmallSvd } from './jacobi-svd.js';
 export { factoredSvd, type FactoredSvd } from './factored-svd.js';

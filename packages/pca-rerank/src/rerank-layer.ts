@@ -3,7 +3,8 @@ import { chooseRank } from './choose-rank.js';
 import { denseMaxAbsError, factoredErrorNorms } from './factored-error.js';
 import { factoredSvd } from './factored-svd.js';
 import type { LayerReport } from './layer-report.js';
-import { layerScale, viewColumns, type LoraLayer } from './lora-layer.js';
+import { loraScale } from '@loraflow/lora-adapters';
+import { viewColumns, type F32LoraLayer } from './f32-lora-layer.js';
 import { validateRankRule } from './rank-rule.js';
 import { RerankError } from './rerank-error.js';
 import { resolveRerankOptions, type RerankOptions } from './rerank-options.js';
@@ -12,7 +13,7 @@ import { fillTrainablePadding, layerSeed } from './trainable-padding.js';
 
 /** A re-ranked layer and the report of what changed. */
 export interface RerankedLayer {
-  readonly layer: LoraLayer;
+  readonly layer: F32LoraLayer;
   readonly report: LayerReport;
 }
 
@@ -24,14 +25,14 @@ export interface RerankedLayer {
  * current one, or fewer non-zero singular values) are padding (see `pad`). A dynamic rule keeps at
  * least rank 1, so an all-zero layer comes out as a rank-1 zero layer and every key survives.
  */
-export function rerankLayer(layer: LoraLayer, options: RerankOptions): RerankedLayer {
+export function rerankLayer(layer: F32LoraLayer, options: RerankOptions): RerankedLayer {
   const opts = resolveRerankOptions(options);
   validateRankRule(opts.rule);
   if (!(opts.maxRank >= 1)) throw new RerankError(`maxRank ${opts.maxRank}: expected >= 1`);
   checkLayer(layer);
   const rows = layer.outDim;
   const cols = viewColumns(layer);
-  const scale = layerScale(layer);
+  const scale = loraScale(layer);
   const centring = opts.split === 'pca' ? centredUp(layer.up, rows, layer.rank) : null;
   const svd = factoredSvd(centring?.up ?? layer.up, layer.down, rows, cols, layer.rank);
   // Singular values below this are rounding noise of the float64 QR, not directions of the delta.
@@ -57,7 +58,7 @@ export function rerankLayer(layer: LoraLayer, options: RerankOptions): RerankedL
   );
   if (opts.pad === 'trainable' && kept < rankOut) fillTrainablePadding(factors.down, cols, kept, rankOut, layerSeed(opts.seed, layer.name));
   const alphaOut = layer.rank > 0 ? (layer.alpha * rankOut) / layer.rank : rankOut;
-  const out: LoraLayer = { ...layer, up: factors.up, down: factors.down, rank: rankOut, alpha: alphaOut };
+  const out: F32LoraLayer = { ...layer, up: factors.up, down: factors.down, rank: rankOut, alpha: alphaOut };
   const before = { up: layer.up, down: layer.down, rank: layer.rank, scale };
   const after = { up: out.up, down: out.down, rank: rankOut, scale };
   // ||W||^2 = sum S^2, and for the centred split ||W||^2 = ||W_c||^2 + rows ||mean row||^2.
@@ -86,7 +87,7 @@ export function rerankLayer(layer: LoraLayer, options: RerankOptions): RerankedL
   return { layer: out, report };
 }
 
-function checkLayer(layer: LoraLayer): void {
+function checkLayer(layer: F32LoraLayer): void {
   const cols = viewColumns(layer);
   const { name, rank, outDim } = layer;
   if (!Number.isInteger(rank) || rank < 0) throw new RerankError(`layer "${name}": rank ${rank}, expected an integer >= 0`);

@@ -1,5 +1,5 @@
 import { rerankLayer, type RerankedLayer } from './rerank-layer.js';
-import type { LoraLayer } from './lora-layer.js';
+import type { F32LoraLayer } from './f32-lora-layer.js';
 import type { RerankOptions } from './rerank-options.js';
 
 /**
@@ -8,7 +8,7 @@ import type { RerankOptions } from './rerank-options.js';
  * writer to re-rank files far larger than memory.
  */
 export async function* rerankLayers(
-  layers: AsyncIterable<LoraLayer> | Iterable<LoraLayer>,
+  layers: AsyncIterable<F32LoraLayer> | Iterable<F32LoraLayer>,
   options: RerankOptions,
 ): AsyncGenerator<RerankedLayer> {
   for await (const layer of layers) yield rerankLayer(layer, options);

@@ -5,11 +5,11 @@ import {
   rawToF32,
   type LoraFloatDType,
   type LoraFormat,
-  type LoraLayer as StoredLoraLayer,
+  type LoraLayer,
   type OpenLoraOptions,
 } from '@loraflow/lora-adapters';
 import { totalsOf, type LayerReport, type RerankTotals } from './layer-report.js';
-import type { LoraLayer } from './lora-layer.js';
+import type { F32LoraLayer } from './f32-lora-layer.js';
 import { rerankLayer } from './rerank-layer.js';
 import type { RerankOptions } from './rerank-options.js';
 import { checkOptions, option } from '@loraflow/tensor-core';
@@ -60,7 +60,7 @@ export async function rerankLoraFile(input: string | Uint8Array, output: string,
     try {
       for (const info of reader.layers) {
         const stored = await reader.readLayer(info);
-        const layer: LoraLayer = {
+        const layer: F32LoraLayer = {
           name: info.module,
           down: rawToF32(stored.down, `${reader.name}: "${info.down.key}"`),
           up: rawToF32(stored.up, `${reader.name}: "${info.up.key}"`),
@@ -87,7 +87,7 @@ export async function rerankLoraFile(input: string | Uint8Array, output: string,
 }
 
 /** The re-ranked factors in lora-adapters' layer shape, stored in the input's dtypes unless `dtype` is given. */
-function storedLayer(stored: StoredLoraLayer, out: LoraLayer, dtype: LoraFloatDType | undefined): StoredLoraLayer {
+function storedLayer(stored: LoraLayer, out: F32LoraLayer, dtype: LoraFloatDType | undefined): LoraLayer {
   const [kh, kw] = out.kernel ?? [1, 1];
   const conv = stored.kind === 'conv';
   return {

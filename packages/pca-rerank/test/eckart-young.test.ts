@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { rerankLayer, type LoraLayer } from '../src/index.js';
+import { rerankLayer, type F32LoraLayer } from '../src/index.js';
 import { normalArray } from './seeded-normal.js';
 import { denseProduct, denseSingularValues, frobeniusDistance, tailNorm } from './dense-reference.js';
 
 /** Random rank-`rank` LoRA whose delta is a strong rank-4 part plus small full-rank-r noise. */
-function lowRankPlusNoise(rows: number, cols: number, rank: number, seed: number): LoraLayer {
+function lowRankPlusNoise(rows: number, cols: number, rank: number, seed: number): F32LoraLayer {
   const strongUp = normalArray(rows * 4, seed, 1);
   const strongDown = normalArray(4 * cols, seed + 1, 1);
   const noiseUp = normalArray(rows * rank, seed + 2, 0.05);

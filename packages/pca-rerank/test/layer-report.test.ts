@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { formatReportTable, rerankLayer, totalsOf, type LoraLayer } from '../src/index.js';
+import { formatReportTable, rerankLayer, totalsOf, type F32LoraLayer } from '../src/index.js';
 import { normalArray } from './seeded-normal.js';
 import { denseProduct, frobeniusDistance, maxAbsDistance } from './dense-reference.js';
 
-const layers: LoraLayer[] = [0, 1, 2].map((i) => ({
+const layers: F32LoraLayer[] = [0, 1, 2].map((i) => ({
   name: `transformer_blocks.${i}.attn.to_k`,
   up: normalArray(26 * 9, 10 + i),
   down: normalArray(9 * 19, 20 + i, 0.1),

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { rerankLayer, rerankLayers, type LoraLayer } from '../src/index.js';
+import { rerankLayer, rerankLayers, type F32LoraLayer } from '../src/index.js';
 import { normalArray } from './seeded-normal.js';
 import { denseProduct, frobeniusDistance } from './dense-reference.js';
 
-function randomLayer(rows: number, cols: number, rank: number, seed: number, alpha = rank): LoraLayer {
+function randomLayer(rows: number, cols: number, rank: number, seed: number, alpha = rank): F32LoraLayer {
   return { name: `layer${seed}`, up: normalArray(rows * rank, seed), down: normalArray(rank * cols, seed + 1, 0.2), outDim: rows, inDim: cols, rank, alpha };
 }
 
-function effective(layer: LoraLayer): Float64Array {
+function effective(layer: F32LoraLayer): Float64Array {
   return denseProduct(layer.up, layer.down, layer.outDim, layer.inDim, layer.rank, layer.rank ? layer.alpha / layer.rank : 1);
 }
 
@@ -48,7 +48,7 @@ describe('target rank above, equal to and below the current rank', () => {
     const up = new Float32Array(20 * 6);
     for (let i = 0; i < 20; i++) for (let j = 0; j < 6; j++) up[i * 6 + j] = base.up[i * 2 + (j % 2)];
     const down = normalArray(6 * 15, 9);
-    const deficient: LoraLayer = { name: 'deficient', up, down, outDim: 20, inDim: 15, rank: 6, alpha: 6 };
+    const deficient: F32LoraLayer = { name: 'deficient', up, down, outDim: 20, inDim: 15, rank: 6, alpha: 6 };
     const { layer: out, report } = rerankLayer(deficient, { rule: { method: 'fixed', rank: 4 } });
     expect(report.keptRank).toBe(2);
     expect(out.rank).toBe(4);
@@ -68,7 +68,7 @@ describe('target rank above, equal to and below the current rank', () => {
 });
 
 describe('all-zero layers', () => {
-  const zero: LoraLayer = { name: 'zero', up: new Float32Array(10 * 4), down: normalArray(4 * 7, 3), outDim: 10, inDim: 7, rank: 4, alpha: 8 };
+  const zero: F32LoraLayer = { name: 'zero', up: new Float32Array(10 * 4), down: normalArray(4 * 7, 3), outDim: 10, inDim: 7, rank: 4, alpha: 8 };
 
   it('a fixed rank gives zero factors of that rank and a zero error', () => {
     const { layer: out, report } = rerankLayer(zero, { rule: { method: 'fixed', rank: 2 } });
@@ -91,7 +91,7 @@ describe('all-zero layers', () => {
 
 describe('rerankLayers', () => {
   it('streams every layer through in order', async () => {
-    async function* source(): AsyncGenerator<LoraLayer> {
+    async function* source(): AsyncGenerator<F32LoraLayer> {
       for (let i = 0; i < 3; i++) yield randomLayer(12, 9, 5, 40 + i);
     }
     const names: string[] = [];

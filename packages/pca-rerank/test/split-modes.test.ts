@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { rerankLayer, type LoraLayer } from '../src/index.js';
+import { rerankLayer, type F32LoraLayer } from '../src/index.js';
 import { normalArray } from './seeded-normal.js';
 import { denseProduct, denseSingularValues, frobeniusDistance, maxAbsDistance } from './dense-reference.js';
 
 const [rows, cols, rank, k] = [30, 22, 8, 4];
 // A non-zero mean row (shifted up factor) so centring matters for the pca split.
 const up = normalArray(rows * rank, 3).map((x, i) => x + (i % rank === 0 ? 2 : 0));
-const layer: LoraLayer = { name: 'mlp', up, down: normalArray(rank * cols, 4, 0.3), outDim: rows, inDim: cols, rank, alpha: rank };
+const layer: F32LoraLayer = { name: 'mlp', up, down: normalArray(rank * cols, 4, 0.3), outDim: rows, inDim: cols, rank, alpha: rank };
 const w = denseProduct(layer.up, layer.down, rows, cols, rank);
 const rule = { method: 'fixed', rank: k } as const;
 

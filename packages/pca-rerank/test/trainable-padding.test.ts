@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { rerankLayer, type LoraLayer } from '../src/index.js';
+import { rerankLayer, type F32LoraLayer } from '../src/index.js';
 import { normalArray } from './seeded-normal.js';
 import { denseProduct, frobeniusDistance } from './dense-reference.js';
 
-const layer: LoraLayer = { name: 'blocks.0.attn.to_v', up: normalArray(20 * 4, 1), down: normalArray(4 * 15, 2, 0.2), outDim: 20, inDim: 15, rank: 4, alpha: 2 };
+const layer: F32LoraLayer = { name: 'blocks.0.attn.to_v', up: normalArray(20 * 4, 1), down: normalArray(4 * 15, 2, 0.2), outDim: 20, inDim: 15, rank: 4, alpha: 2 };
 const w = denseProduct(layer.up, layer.down, 20, 15, 4, 0.5);
 
 function row(m: Float32Array, j: number, cols = 15): Float32Array {
@@ -41,7 +41,7 @@ describe('trainable padding', () => {
   });
 
   it('stops at the input width: no more orthogonal directions exist, so the rank is capped there', () => {
-    const narrow: LoraLayer = { name: 'n', up: normalArray(10 * 2, 5), down: normalArray(2 * 3, 6), outDim: 10, inDim: 3, rank: 2, alpha: 2 };
+    const narrow: F32LoraLayer = { name: 'n', up: normalArray(10 * 2, 5), down: normalArray(2 * 3, 6), outDim: 10, inDim: 3, rank: 2, alpha: 2 };
     const { layer: out, report } = rerankLayer(narrow, { rule: { method: 'fixed', rank: 5 }, pad: 'trainable' });
     expect(out.rank).toBe(3);
     expect(report.rankCappedFrom).toBe(5);

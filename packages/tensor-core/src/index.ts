@@ -1,4 +1,9 @@
-export { Tensor, liveTensorCount } from './tensor.js';
+import { installTensorMethods } from './ops/tensor-methods.js';
+
+// Before any tensor is made: the op methods (x.add(y), ...) live on Tensor.prototype.
+installTensorMethods();
+
+export { Tensor, liveTensorCount, type TensorOpMethods } from './tensor.js';
 export type { DType, StorageArray } from './dtype.js';
 export { DTYPES, bytesPerElement, isFloat, f32ToBf16Bits, bf16BitsToF32, f32ToF16Bits, f16BitsToF32, encodeFromF32, decodeToF32 } from './dtype.js';
 export type { Shape } from './shape.js';
@@ -12,6 +17,8 @@ export { cpu } from './device/register-backends.js';
 export type { DeviceRequest } from './device/select-device.js';
 export { getDevice, describeDevice } from './device/select-device.js';
 export { Generator, manualSeed, defaultGenerator } from './random/generator.js';
+export { SeededRandom } from './random/seeded-random.js';
+export { splitmix32Uniform, seededUniform, hashString, type UniformStream } from './random/uniform-streams.js';
 export type { CreateOptions, RandomOptions, NestedArray } from './ops/creation.js';
 export { tensor, tensorFromStorage, zeros, ones, full, zerosLike, onesLike, arange, rand, randn } from './ops/creation.js';
 export type { MatmulOptions } from './ops/linalg/matmul.js';

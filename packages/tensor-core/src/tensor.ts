@@ -7,7 +7,6 @@ import { TensorError } from './errors.js';
 import { setTensorCheck, trackTensor } from './scope.js';
 import type { Shape } from './shape.js';
 import { shapeSize } from './shape.js';
-import * as ops from './ops/tensor-ops.js';
 
 let nextId = 1;
 let live = 0;
@@ -114,16 +113,6 @@ export class Tensor {
     return (await this.data())[0];
   }
 
-  /** Back-propagates from this tensor (a scalar unless `grad` is given) into every leaf with requiresGrad. */
-  backward(grad?: Tensor): void {
-    ops.backward(this, grad);
-  }
-
-  /** A copy cut off from the autograd graph. */
-  detach(): Tensor {
-    return ops.detach(this);
-  }
-
   /** Marks this tensor as a trainable leaf (returns it). */
   requiresGrad_(flag = true): this {
     this.requiresGrad = flag;
@@ -133,51 +122,64 @@ export class Tensor {
   toString(): string {
     return `Tensor(#${this.id}, [${this.shape}], ${this.dtype}, ${this.device.kind})`;
   }
-
-  add(o: Tensor | number): Tensor { return ops.add(this, o); }
-  sub(o: Tensor | number): Tensor { return ops.sub(this, o); }
-  mul(o: Tensor | number): Tensor { return ops.mul(this, o); }
-  div(o: Tensor | number): Tensor { return ops.div(this, o); }
-  pow(o: Tensor | number): Tensor { return ops.pow(this, o); }
-  maximum(o: Tensor | number): Tensor { return ops.maximum(this, o); }
-  minimum(o: Tensor | number): Tensor { return ops.minimum(this, o); }
-  eq(o: Tensor | number): Tensor { return ops.eq(this, o); }
-  ne(o: Tensor | number): Tensor { return ops.ne(this, o); }
-  lt(o: Tensor | number): Tensor { return ops.lt(this, o); }
-  le(o: Tensor | number): Tensor { return ops.le(this, o); }
-  gt(o: Tensor | number): Tensor { return ops.gt(this, o); }
-  ge(o: Tensor | number): Tensor { return ops.ge(this, o); }
-  neg(): Tensor { return ops.neg(this); }
-  abs(): Tensor { return ops.abs(this); }
-  exp(): Tensor { return ops.exp(this); }
-  log(): Tensor { return ops.log(this); }
-  sqrt(): Tensor { return ops.sqrt(this); }
-  rsqrt(): Tensor { return ops.rsqrt(this); }
-  tanh(): Tensor { return ops.tanh(this); }
-  sigmoid(): Tensor { return ops.sigmoid(this); }
-  silu(): Tensor { return ops.silu(this); }
-  relu(): Tensor { return ops.relu(this); }
-  gelu(approximate: 'none' | 'tanh' = 'none'): Tensor { return ops.gelu(this, approximate); }
-  square(): Tensor { return ops.square(this); }
-  clamp(min?: number, max?: number): Tensor { return ops.clamp(this, min, max); }
-  sum(axes?: number | readonly number[], keepdim = false): Tensor { return ops.sum(this, axes, keepdim); }
-  mean(axes?: number | readonly number[], keepdim = false): Tensor { return ops.mean(this, axes, keepdim); }
-  max(axes?: number | readonly number[], keepdim = false): Tensor { return ops.max(this, axes, keepdim); }
-  min(axes?: number | readonly number[], keepdim = false): Tensor { return ops.min(this, axes, keepdim); }
-  var(axes?: number | readonly number[], opts?: { correction?: number; keepdim?: boolean }): Tensor { return ops.variance(this, axes, opts); }
-  argmax(axis: number, keepdim = false): Tensor { return ops.argmax(this, axis, keepdim); }
-  matmul(o: Tensor, opts?: { transA?: boolean; transB?: boolean }): Tensor { return ops.matmul(this, o, opts); }
-  softmax(axis = -1): Tensor { return ops.softmax(this, axis); }
-  logSoftmax(axis = -1): Tensor { return ops.logSoftmax(this, axis); }
-  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
-  flatten(startAxis = 0, endAxis = -1): Tensor { return ops.flatten(this, startAxis, endAxis); }
-  permute(axes: readonly number[]): Tensor { return ops.permute(this, axes); }
-  transpose(a = -2, b = -1): Tensor { return ops.transpose(this, a, b); }
-  slice(starts: readonly number[], ends: readonly number[]): Tensor { return ops.slice(this, starts, ends); }
-  expand(shape: readonly number[]): Tensor { return ops.expand(this, shape); }
-  squeeze(axes?: number | readonly number[]): Tensor { return ops.squeeze(this, axes); }
-  unsqueeze(axis: number): Tensor { return ops.unsqueeze(this, axis); }
-  cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
 }
+
+/**
+ * The method forms of the ops (`x.add(y)` for `add(x, y)`), installed on the prototype by
+ * ops/tensor-methods.ts so that this module imports no op and every op may import it.
+ */
+export interface TensorOpMethods {
+  /** Back-propagates from this tensor (a scalar unless `grad` is given) into every leaf with requiresGrad. */
+  backward(grad?: Tensor): void;
+  /** A copy cut off from the autograd graph. */
+  detach(): Tensor;
+  add(o: Tensor | number): Tensor;
+  sub(o: Tensor | number): Tensor;
+  mul(o: Tensor | number): Tensor;
+  div(o: Tensor | number): Tensor;
+  pow(o: Tensor | number): Tensor;
+  maximum(o: Tensor | number): Tensor;
+  minimum(o: Tensor | number): Tensor;
+  eq(o: Tensor | number): Tensor;
+  ne(o: Tensor | number): Tensor;
+  lt(o: Tensor | number): Tensor;
+  le(o: Tensor | number): Tensor;
+  gt(o: Tensor | number): Tensor;
+  ge(o: Tensor | number): Tensor;
+  neg(): Tensor;
+  abs(): Tensor;
+  exp(): Tensor;
+  log(): Tensor;
+  sqrt(): Tensor;
+  rsqrt(): Tensor;
+  tanh(): Tensor;
+  sigmoid(): Tensor;
+  silu(): Tensor;
+  relu(): Tensor;
+  gelu(approximate?: 'none' | 'tanh'): Tensor;
+  square(): Tensor;
+  clamp(min?: number, max?: number): Tensor;
+  sum(axes?: number | readonly number[], keepdim?: boolean): Tensor;
+  mean(axes?: number | readonly number[], keepdim?: boolean): Tensor;
+  max(axes?: number | readonly number[], keepdim?: boolean): Tensor;
+  min(axes?: number | readonly number[], keepdim?: boolean): Tensor;
+  var(axes?: number | readonly number[], opts?: { correction?: number; keepdim?: boolean }): Tensor;
+  argmax(axis: number, keepdim?: boolean): Tensor;
+  matmul(o: Tensor, opts?: { transA?: boolean; transB?: boolean }): Tensor;
+  softmax(axis?: number): Tensor;
+  logSoftmax(axis?: number): Tensor;
+  reshape(shape: readonly number[]): Tensor;
+  flatten(startAxis?: number, endAxis?: number): Tensor;
+  permute(axes: readonly number[]): Tensor;
+  transpose(a?: number, b?: number): Tensor;
+  slice(starts: readonly number[], ends: readonly number[]): Tensor;
+  expand(shape: readonly number[]): Tensor;
+  squeeze(axes?: number | readonly number[]): Tensor;
+  unsqueeze(axis: number): Tensor;
+  cast(dtype: DType): Tensor;
+}
+
+// Declaration merging: the class gets the method signatures; tensor-methods.ts gives them bodies.
+export interface Tensor extends TensorOpMethods {}
 
 setTensorCheck((v: unknown): v is Tensor => v instanceof Tensor);

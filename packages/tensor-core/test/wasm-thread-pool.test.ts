@@ -26,7 +26,7 @@ function workModule(): Uint8Array<ArrayBuffer> {
     f.loop((wait) => {
       f.get(job).i32AtomicLoad(W.arrivals * 4).i32(2).i32LtS().brIf(wait);
     });
-    f.get(arrival).get(job).i32Load(W.trapArrival * 4).i32Eq().ifElse(() => void f.op(0x00 /* unreachable */));
+    f.get(arrival).get(job).i32Load(W.trapArrival * 4).i32Eq().ifElse(() => void f.unreachable());
     f.block((exit) => {
       f.loop((again) => {
         f.get(job).i32(1).i32AtomicAdd(W.next * 4).tee(item).get(job).i32Load(W.total * 4).i32GeS().brIf(exit);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpu, f32ToBf16Bits, f32ToF16Bits, type DType, type StorageArray } from '@loraflow/tensor-core';
+import { cpu, f32ToBf16Bits, f32ToF16Bits, loraLinear, tensor, type DType, type StorageArray } from '@loraflow/tensor-core';
 import { geluErf, sigmoid } from '../src/backends/cpu/scalar-math.js';
 import type { Backend, Storage } from '../src/device/backend.js';
 import { dispatchGrid } from '../src/backends/webgpu/dispatch-grid.js';
@@ -215,8 +215,9 @@ for (const device of gpuDevices) {
     it.each([[37, 48, 40, 4], [64, 64, 128, 8]])('loraLinear (m %i, k %i, n %i, rank %i) matches act(x W^T + b + s (x A^T) B^T) in float64', async (m, k, n, rank) => {
       const [x, w, a, b, bias] = [[m * k, 91], [n * k, 92], [rank * k, 93], [n * rank, 94], [n, 95]].map(([len, seed]) => Float32Array.from(randomValues(len, seed)));
       const scale = 0.75;
-      const up = (v: Float32Array) => g.upload(v, 'f32');
-      const out = await g.read(g.loraLinear(up(x), up(w), up(bias), up(a), up(b), { m, k, n, rank, scale, activation: 'silu' }));
+      const on = (v: Float32Array, shape: number[]) => tensor(v, shape, { device });
+      // The loraLinear op (three epilogue-fused matmuls on this backend), then the activation.
+      const out = await loraLinear(on(x, [m, k]), on(w, [n, k]), on(bias, [n]), on(a, [rank, k]), on(b, [n, rank]), scale).silu().data();
       const expected = new Float64Array(m * n);
       for (let i = 0; i < m; i++) {
         const h = new Float64Array(rank);

@@ -1,6 +1,6 @@
 /**
- * LoRA linear forward on WebGPU, y = silu(x W^T + b + s (x A^T) B^T): WebGpuBackend.loraLinear
- * (three dispatches, epilogue-fused) against the same layer written with tensor ops (unfused),
+ * LoRA linear forward on WebGPU, y = silu(x W^T + b + s (x A^T) B^T): the loraLinear op
+ * (three dispatches, epilogue-fused, then silu) against the same layer written with tensor ops (unfused),
  * same device, alternating runs; medians after warm-up, output read back.
  *
  *   node --conditions=development --import tsx tools/bench/webgpu/lora-linear.ts [--m 576] [--features 512] [--rank 16]
@@ -11,8 +11,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getDevice, tensor } from '../../../packages/tensor-core/src/index.js';
-import type { WebGpuBackend } from '../../../packages/tensor-core/src/backends/webgpu/webgpu-backend.js';
+import { getDevice, loraLinear, tensor } from '../../../packages/tensor-core/src/index.js';
 import { benchInput, measure, numberArg, type Timing } from '../cpu-kernels/measure.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -23,7 +22,6 @@ const rank = numberArg(process.argv, 'rank', 16);
 const scale = 1;
 
 const device = await getDevice('webgpu');
-const backend = device.backend as WebGpuBackend;
 const x = tensor(benchInput(m * f, 1), [m, f], { device });
 const w = tensor(benchInput(f * f, 2).map((v) => v / Math.sqrt(f)), [f, f], { device });
 const b = tensor(benchInput(f, 3), [f], { device });
@@ -31,9 +29,9 @@ const a = tensor(benchInput(rank * f, 4).map((v) => v / Math.sqrt(f)), [rank, f]
 const bb = tensor(benchInput(f * rank, 5), [f, rank], { device });
 
 const fusedOnce = async () => {
-  const y = backend.loraLinear(x.storage, w.storage, b.storage, a.storage, bb.storage, { m, k: f, n: f, rank, scale, activation: 'silu' });
-  const data = (await backend.read(y)) as Float32Array;
-  backend.free(y);
+  const y = loraLinear(x, w, b, a, bb, scale).silu();
+  const data = (await y.data()) as Float32Array;
+  y.dispose();
   return data;
 };
 const unfusedOnce = async () => {

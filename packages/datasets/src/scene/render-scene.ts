@@ -2,7 +2,7 @@ import { option } from '@loraflow/tensor-core';
 import { DatasetError } from '../dataset-error.js';
 import { checkDatasetOptions } from '../dataset-options.js';
 import type { RasterImage } from '../raster-image.js';
-import { hashString, SeededRandom } from '../seeded-random.js';
+import { hashString, SeededRandom } from '@loraflow/tensor-core';
 import { SceneCanvas } from './scene-canvas.js';
 import { validateSceneControls, type SceneAttributes, type SceneControls } from './scene-controls.js';
 import { findSceneTheme, listSceneThemes } from './scene-themes.js';

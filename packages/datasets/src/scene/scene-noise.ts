@@ -1,4 +1,4 @@
-import { hashString, type SeededRandom } from '../seeded-random.js';
+import { hashString, type SeededRandom } from '@loraflow/tensor-core';
 
 function lattice(seed: number, i: number): number {
   let z = Math.imul(seed ^ Math.imul(i, 0x27d4eb2d), 0x85ebca6b);

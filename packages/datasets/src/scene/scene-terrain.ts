@@ -1,4 +1,4 @@
-import type { SeededRandom } from '../seeded-random.js';
+import type { SeededRandom } from '@loraflow/tensor-core';
 import type { Fill, SceneCanvas } from './scene-canvas.js';
 import { noise1d } from './scene-noise.js';
 

@@ -1,4 +1,4 @@
-import type { SeededRandom } from '../seeded-random.js';
+import type { SeededRandom } from '@loraflow/tensor-core';
 import type { SceneCanvas } from './scene-canvas.js';
 import type { SceneAttributes, SceneControlName, SceneControls } from './scene-controls.js';
 

@@ -1,9 +1,9 @@
 import { philox4x32 } from './philox.js';
-
-const TWO_POW_32 = 4294967296;
+import { TWO_POW_32 } from './uniform-streams.js';
 
 /**
- * A seeded random stream (Philox4x32-10 keyed by the seed, counting 128-bit blocks).
+ * The tensor member of the host random family (random/uniform-streams.ts holds the small plain streams):
+ * a seeded random stream (Philox4x32-10 keyed by the seed, counting 128-bit blocks).
  * Numbers are produced on the host, so every backend sees the same values for the same seed.
  */
 export class Generator {

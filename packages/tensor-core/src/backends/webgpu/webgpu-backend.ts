@@ -49,18 +49,6 @@ const MATMUL_BLOCK: MatmulShape = { rows: 8, groups: 1, threads: 8 };
 /** For m <= 4 (rows past m are computed and dropped): 4 rows x 2 groups ran m = 2, n = 3072, k = 768 2-3x faster. */
 const MATMUL_BLOCK_FEW_ROWS: MatmulShape = { rows: 4, groups: 2, threads: 8 };
 
-/** Shapes of a LoRA linear layer y = act(x W^T + b + scale * (x A^T) B^T) for x [m, k]. */
-export interface LoraLinearParams {
-  readonly m: number;
-  /** Input features. */
-  readonly k: number;
-  /** Output features. */
-  readonly n: number;
-  readonly rank: number;
-  readonly scale: number;
-  readonly activation?: UnaryOp | null;
-}
-
 /** Counters of the backend's caches, for tests and benchmarks. */
 export interface WebGpuBackendStats {
   pool: BufferPoolStats;
@@ -358,20 +346,6 @@ export class WebGpuBackend implements Backend {
     this.run(reduce, [outputs, p.n, split.slices, 0, 0, 0, alpha], buffers, this.grid1d(vec4 ? outputs / 4 : outputs));
     // Parked until the recorded dispatches are submitted (BufferPool.release).
     this.pool.release(partials);
-  }
-
-  /**
-   * A LoRA linear layer in three dispatches: h = x A^T, y = x W^T, then y = act(y + scale * h B^T + b)
-   * in the last matmul's epilogue, with no separate scale / add / bias / activation passes.
-   * x [m, k], W [n, k], A [rank, k], B [n, rank], bias [n] or null.
-   */
-  loraLinear(x: Storage, weight: Storage, bias: Storage | null, loraA: Storage, loraB: Storage, p: LoraLinearParams): Storage {
-    const flat = { batch: 1, aBatchStride: 0, bBatchStride: 0, transA: false, transB: true };
-    const h = this.matmul(x, loraA, { ...flat, m: p.m, n: p.rank, k: p.k });
-    const y = this.matmul(x, weight, { ...flat, m: p.m, n: p.n, k: p.k });
-    this.matmulFused(h, loraB, { ...flat, m: p.m, n: p.n, k: p.rank }, { into: y, alpha: p.scale, bias, activation: p.activation ?? null });
-    this.free(h);
-    return y;
   }
 
   copy(src: Storage, srcView: StridedView, dst: Storage, dstView: StridedView, shape: readonly number[]): void {

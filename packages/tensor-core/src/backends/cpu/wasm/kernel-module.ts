@@ -1,4 +1,5 @@
 import { ModuleBuilder } from './emitter/module-builder.js';
+import { MAX_MEMORY_PAGES } from './memory-pages.js';
 import { emitAttentionBackward } from './attention/attention-backward-kernel.js';
 import { emitAttention } from './attention/attention-kernel.js';
 import { emitAttentionPack } from './attention/attention-pack.js';
@@ -16,12 +17,6 @@ export interface KernelModuleConfig {
   sharedMemory: boolean;
   gemm: Omit<MicroKernelConfig, 'relaxed'>;
 }
-
-/**
- * Largest memory the kernels use, in 64 KiB pages: 2 GiB, so byte addresses stay positive i32s
- * (the kernels compare addresses with signed compares).
- */
-export const MAX_MEMORY_PAGES = 32768;
 
 /** The WebAssembly binary holding every CPU kernel, importing one shared memory as env.memory. */
 export function kernelModuleBytes(cfg: KernelModuleConfig): Uint8Array<ArrayBuffer> {

@@ -1,8 +1,7 @@
 import { CONTROL_BYTES } from './thread-control.js';
-import { MAX_MEMORY_PAGES } from './kernel-module.js';
+import { MAX_MEMORY_PAGES, WASM_PAGE_BYTES as PAGE } from './memory-pages.js';
 import { WasmKernelError } from './wasm-kernel-error.js';
 
-const PAGE = 65536;
 /** Allocations start on cache-line boundaries so panels and rows do not share lines across threads. */
 const ALIGN = 64;
 

@@ -6,7 +6,8 @@ import { CONV_PHASES } from './conv/conv-kernels.js';
 import { CONV_PACK_PHASE } from './conv/conv-pack.js';
 import { WINOGRAD_PHASES } from './conv/winograd-kernels.js';
 import { GEMM_PHASES, runGemm, type MatmulParams } from './gemm/gemm-host.js';
-import { kernelModuleBytes, MAX_MEMORY_PAGES } from './kernel-module.js';
+import { kernelModuleBytes } from './kernel-module.js';
+import { MAX_MEMORY_PAGES, WASM_PAGE_BYTES } from './memory-pages.js';
 import { UNARY_KERNEL_OPS, type UnaryKernelOp } from './math/simd-activations.js';
 import { ROW_PHASES } from './rows/row-kernels.js';
 import { runNorm, runSoftmax, runUnary, type NormParams, type RowParams, type RowPhaseIndex } from './rows/row-host.js';
@@ -159,7 +160,7 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<W
  * fail on small or 32-bit hosts: try 2 GiB, then 512 MiB, then 128 MiB.
  */
 function createMemory(shared: boolean, cap: number): { memory: WebAssembly.Memory; maxPages: number } {
-  const initial = Math.ceil(CONTROL_BYTES / 65536) + 16;
+  const initial = Math.ceil(CONTROL_BYTES / WASM_PAGE_BYTES) + 16;
   let lastError: unknown = null;
   for (const maxPages of [MAX_MEMORY_PAGES, MAX_MEMORY_PAGES / 4, MAX_MEMORY_PAGES / 16].map((p) => Math.max(initial, Math.min(p, cap)))) {
     try {

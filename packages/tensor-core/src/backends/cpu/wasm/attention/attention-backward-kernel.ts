@@ -2,7 +2,7 @@ import type { FunctionBuilder, Local } from '../emitter/function-builder.js';
 import type { ModuleBuilder } from '../emitter/module-builder.js';
 import { ValType } from '../emitter/opcodes.js';
 import { simdExp } from '../math/simd-exp.js';
-import { AttnBwdJob } from './attention-backward-job.js';
+import { AttnBwdJob } from './attention-backward-host.js';
 import { claimLoopTotal, locals, minTo } from '../emitter/i32-locals.js';
 import type { AttentionPackFns } from './attention-pack.js';
 
@@ -161,7 +161,7 @@ export function emitAttentionBackward(mb: ModuleBuilder, ukernel: number, pack: 
             });
             f.get(sk).get(j0).i32Sub().set(nk);
             minTo(f, nk, bc, nk);
-            f.get(nk).i32(3).i32Add().i32(-4).op(0x71).set(nk4);
+            f.get(nk).i32(3).i32Add().i32(-4).i32And().set(nk4);
             const ktBlock = () => fld('kt').get(h).get(kpad).i32Mul().get(j0).i32Add().get(d).i32Mul().i32(4).i32Mul().i32Add();
             const vtBlock = () => fld('vt').get(h).get(kpad).i32Mul().get(j0).i32Add().get(d).i32Mul().i32(4).i32Mul().i32Add();
 

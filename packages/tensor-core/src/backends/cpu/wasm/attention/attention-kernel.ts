@@ -3,7 +3,7 @@ import type { ModuleBuilder } from '../emitter/module-builder.js';
 import { ValType } from '../emitter/opcodes.js';
 import { simdExp } from '../math/simd-exp.js';
 import { claimLoopTotal, locals, minTo } from '../emitter/i32-locals.js';
-import { AttnJob } from './attention-job.js';
+import { AttnJob } from './attention-host.js';
 import type { AttentionPackFns } from './attention-pack.js';
 
 const { i32, f32, v128 } = ValType;
@@ -83,7 +83,7 @@ export function emitAttention(mb: ModuleBuilder, ukernel: number, pack: Attentio
       f.forRange(i, () => f.i32(0), br, 1, () => {
         f.forRange(t, () => f.i32(0), d, 1, () => {
           // panel (i/8), row t, lane i%8
-          f.get(qt).get(i).i32(8).i32DivU().get(d).i32Mul().get(t).i32Add().i32(8).i32Mul().get(i).i32(7).op(0x71).i32Add().i32(4).i32Mul().i32Add();
+          f.get(qt).get(i).i32(8).i32DivU().get(d).i32Mul().get(t).i32Add().i32(8).i32Mul().get(i).i32(7).i32And().i32Add().i32(4).i32Mul().i32Add();
           f.get(i).get(nq).i32LtS().ifElse(
             () => void f.get(q).get(i).get(d).i32Mul().get(t).i32Add().i32(4).i32Mul().i32Add().f32Load().get(scale).f32Mul(),
             () => void f.f32(0),
@@ -117,7 +117,7 @@ export function emitAttention(mb: ModuleBuilder, ukernel: number, pack: Attentio
           });
           f.get(sk).get(j0).i32Sub().set(nk);
           minTo(f, nk, bc, nk);
-          f.get(nk).i32(3).i32Add().i32(-4).op(0x71).set(rowsValid);
+          f.get(nk).i32(3).i32Add().i32(-4).i32And().set(rowsValid);
 
           // S^T[j][i] = sum_t K^T[t][j] Q^T[t][i], rows j in fours, columns i in eights; both
           // operands are in micro-kernel panels (K^T 4 keys wide, Q^T 8 queries wide), read contiguously.
@@ -134,7 +134,7 @@ export function emitAttention(mb: ModuleBuilder, ukernel: number, pack: Attentio
 
           // Additive mask and causal masking, four query rows per vector; a causal block whose last
           // key is at or before the block's first query needs no masking.
-          f.get(mask).get(causal).get(j0).get(nk).i32Add().i32(1).i32Sub().get(i0).i32GtS().op(0x71).op(0x72 /* i32.or */);
+          f.get(mask).get(causal).get(j0).get(nk).i32Add().i32(1).i32Sub().get(i0).i32GtS().i32And().i32Or();
           f.ifElse(() => f.forRange(j, () => f.i32(0), nk, 1, () => {
             f.get(j0).get(j).i32Add().f32ConvertI32S().f32x4Splat().set(jv);
             f.forRange(i, () => f.i32(0), br, 4, () => {

@@ -62,7 +62,7 @@ export function emitAttentionPack(mb: ModuleBuilder): AttentionPackFns {
       f.forRange(j, () => f.i32(0), rowsPad, 1, () => {
         f.forRange(t, () => f.i32(0), dp, 1, () => {
           f.get(dst).get(t).i32(4).i32Mul().i32Add();
-          f.get(j).get(rows).i32LtS().get(t).get(d).i32LtS().op(0x71 /* i32.and */).ifElse(
+          f.get(j).get(rows).i32LtS().get(t).get(d).i32LtS().i32And().ifElse(
             () => void f.get(src).get(t).i32(4).i32Mul().i32Add().f32Load(),
             () => void f.f32(0),
             f32,
@@ -86,8 +86,8 @@ export function emitAttentionPack(mb: ModuleBuilder): AttentionPackFns {
       f.forRange(j, () => f.i32(0), rowsPad, 1, () => {
         // element (t, j) at dst + ((j/4)*d + t)*16 + (j%4)*4
         f.forRange(t, () => f.i32(0), d, 1, () => {
-          f.get(dst).get(j).i32(2).op(0x76 /* i32.shr_u */).get(d).i32Mul().get(t).i32Add().i32(16).i32Mul().i32Add();
-          f.get(j).i32(3).op(0x71 /* i32.and */).i32(4).i32Mul().i32Add();
+          f.get(dst).get(j).i32(2).i32ShrU().get(d).i32Mul().get(t).i32Add().i32(16).i32Mul().i32Add();
+          f.get(j).i32(3).i32And().i32(4).i32Mul().i32Add();
           f.get(j).get(rows).i32LtS().ifElse(
             () => void f.get(src).get(t).i32(4).i32Mul().i32Add().f32Load(),
             () => void f.f32(0),

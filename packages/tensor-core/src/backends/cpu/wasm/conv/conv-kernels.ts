@@ -5,9 +5,6 @@ import { ValType } from '../emitter/opcodes.js';
 import { ConvJob } from './conv-job.js';
 
 const { i32 } = ValType;
-const I32_LT_U = 0x49;
-const I32_GE_U = 0x4f;
-const I32_AND = 0x71;
 
 /** Names of the exported conv phase functions. */
 export const CONV_PHASES = ['conv_im2col', 'conv_col2im'] as const;
@@ -67,7 +64,7 @@ export function emitConvKernels(mb: ModuleBuilder): void {
               f.get(y).get(sh).i32Mul().get(ph).i32Sub().get(i).get(dh).i32Mul().i32Add().set(iy);
               // Patch row element (y, x) lives at rowBase + (y*ow + x)*4.
               f.get(rowBase).get(y).get(ow).i32Mul().i32(4).i32Mul().i32Add().set(dst);
-              f.get(iy).get(H).op(I32_LT_U).ifElse(
+              f.get(iy).get(H).i32LtU().ifElse(
                 () => {
                   f.get(plane).get(iy).get(W).i32Mul().get(x0).get(sw).i32Mul().i32Add().get(off).i32Add().i32(4).i32Mul().i32Add().set(src);
                   if (dir === 'im2col') {
@@ -95,7 +92,7 @@ function emitZero(mb: ModuleBuilder): number {
     const [dst, count] = f.params;
     const [end, vecEnd] = locals(f, 2);
     f.get(dst).get(count).i32(4).i32Mul().i32Add().set(end);
-    f.get(dst).get(count).i32(-4).op(I32_AND).i32(4).i32Mul().i32Add().set(vecEnd);
+    f.get(dst).get(count).i32(-4).i32And().i32(4).i32Mul().i32Add().set(vecEnd);
     whileBelow(f, dst, vecEnd, () => {
       f.get(dst).v128f32(0).v128Store();
       f.inc(dst, 16);
@@ -114,7 +111,7 @@ function emitCopyRun(mb: ModuleBuilder): number {
     const [end, vecEnd, stepBytes] = locals(f, 3);
     f.get(dst).get(count).i32(4).i32Mul().i32Add().set(end);
     f.get(step).i32(1).i32Eq().ifElse(() => {
-      f.get(dst).get(count).i32(-4).op(I32_AND).i32(4).i32Mul().i32Add().set(vecEnd);
+      f.get(dst).get(count).i32(-4).i32And().i32(4).i32Mul().i32Add().set(vecEnd);
       whileBelow(f, dst, vecEnd, () => {
         f.get(dst).get(src).v128Load().v128Store();
         f.inc(dst, 16);
@@ -137,7 +134,7 @@ function emitAddRun(mb: ModuleBuilder): number {
     const [end, vecEnd, stepBytes] = locals(f, 3);
     f.get(src).get(count).i32(4).i32Mul().i32Add().set(end);
     f.get(step).i32(1).i32Eq().ifElse(() => {
-      f.get(src).get(count).i32(-4).op(I32_AND).i32(4).i32Mul().i32Add().set(vecEnd);
+      f.get(src).get(count).i32(-4).i32And().i32(4).i32Mul().i32Add().set(vecEnd);
       whileBelow(f, src, vecEnd, () => {
         f.get(dst).get(dst).v128Load().get(src).v128Load().f32x4Add().v128Store();
         f.inc(dst, 16);
@@ -156,10 +153,10 @@ function emitAddRun(mb: ModuleBuilder): number {
 /** `while (p < end) body()` on byte addresses (unsigned compare). */
 function whileBelow(f: FunctionBuilder, p: Local, end: Local, body: () => void): void {
   f.block((exit) => {
-    f.get(p).get(end).op(I32_GE_U).brIf(exit);
+    f.get(p).get(end).i32GeU().brIf(exit);
     f.loop((top) => {
       body();
-      f.get(p).get(end).op(I32_LT_U).brIf(top);
+      f.get(p).get(end).i32LtU().brIf(top);
     });
   });
 }

@@ -2,13 +2,11 @@ import type { FunctionBuilder, Local } from '../emitter/function-builder.js';
 import { locals, minTo } from '../emitter/i32-locals.js';
 import type { ModuleBuilder } from '../emitter/module-builder.js';
 import { ValType } from '../emitter/opcodes.js';
-import { GemmJob } from '../gemm/gemm-job.js';
+import { GemmJob } from '../gemm/gemm-plan.js';
 import { emitPackPanel } from '../gemm/gemm-pack.js';
 import { ConvJob } from './conv-job.js';
 
 const { i32 } = ValType;
-const I32_LT_U = 0x49;
-const I32_AND = 0x71;
 /** Row offset of a panel lane past the last output pixel: every tap of it reads as padding. */
 const OUTSIDE = -(1 << 28);
 
@@ -108,7 +106,7 @@ function emitPatchPanel(mb: ModuleBuilder, nr: number): number {
     f.get(p).i32(nr).i32Mul().tee(l0).get(ow).i32DivU().set(y);
     f.get(l0).get(ow).i32RemU().set(x0);
     // Fast panels: one output row, stride 1 (then lane q reads input column x0 + q - pw + j*dw).
-    f.get(x0).i32(nr).i32Add().get(ow).i32LeS().get(job).i32Load(ConvJob.sw * 4).i32(1).i32Eq().op(I32_AND).set(fast);
+    f.get(x0).i32(nr).i32Add().get(ow).i32LeS().get(job).i32Load(ConvJob.sw * 4).i32(1).i32Eq().i32And().set(fast);
     // Per lane: input row and column of tap (0, 0); lanes past the last pixel read as padding.
     for (let lane = 0; lane < nr; lane++) {
       f.get(l0).i32(lane).i32Add().get(job).i32Load(GemmJob.n * 4).i32LtS().ifElse(
@@ -132,11 +130,11 @@ function emitPatchPanel(mb: ModuleBuilder, nr: number): number {
       f.forRange(kk, () => f.i32(0), kcur, 1, () => {
         f.get(fast).ifElse(
           () => {
-            f.get(rowq[0]).get(idh).i32Add().tee(iy).get(H).op(I32_LT_U).ifElse(
+            f.get(rowq[0]).get(idh).i32Add().tee(iy).get(H).i32LtU().ifElse(
               () => {
                 f.get(colq[0]).get(jdw).i32Add().set(ix);
                 f.get(chan).get(iy).get(W).i32Mul().get(ix).i32Add().i32(4).i32Mul().i32Add().set(src);
-                f.get(ix).i32(0).i32GeS().get(ix).i32(nr).i32Add().get(W).i32LeS().op(I32_AND).ifElse(
+                f.get(ix).i32(0).i32GeS().get(ix).i32(nr).i32Add().get(W).i32LeS().i32And().ifElse(
                   () => {
                     for (let v = 0; v < nr / 4; v++) f.get(dst).get(src).v128Load(v * 16).v128Store(v * 16);
                   },
@@ -145,7 +143,7 @@ function emitPatchPanel(mb: ModuleBuilder, nr: number): number {
                     // within nr floats of the image, which the host places before other buffers.
                     for (let lane = 0; lane < nr; lane++) {
                       f.get(dst);
-                      f.get(src).f32Load(lane * 4).f32(0).get(ix).i32(lane).i32Add().get(W).op(I32_LT_U).select();
+                      f.get(src).f32Load(lane * 4).f32(0).get(ix).i32(lane).i32Add().get(W).i32LtU().select();
                       f.f32Store(lane * 4);
                     }
                   },
@@ -158,8 +156,8 @@ function emitPatchPanel(mb: ModuleBuilder, nr: number): number {
           },
           () => {
             for (let lane = 0; lane < nr; lane++) {
-              f.get(rowq[lane]).get(idh).i32Add().tee(iy).get(H).op(I32_LT_U);
-              f.get(colq[lane]).get(jdw).i32Add().tee(ix).get(W).op(I32_LT_U).op(I32_AND).ifElse(
+              f.get(rowq[lane]).get(idh).i32Add().tee(iy).get(H).i32LtU();
+              f.get(colq[lane]).get(jdw).i32Add().tee(ix).get(W).i32LtU().i32And().ifElse(
                 () => f.get(dst).get(chan).get(iy).get(W).i32Mul().get(ix).i32Add().i32(4).i32Mul().i32Add().f32Load().f32Store(lane * 4),
                 () => f.get(dst).f32(0).f32Store(lane * 4),
               );

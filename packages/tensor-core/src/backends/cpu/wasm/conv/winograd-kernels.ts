@@ -2,7 +2,7 @@ import type { FunctionBuilder, Local } from '../emitter/function-builder.js';
 import { claimLoopTotal, locals } from '../emitter/i32-locals.js';
 import type { ModuleBuilder } from '../emitter/module-builder.js';
 import { ValType } from '../emitter/opcodes.js';
-import { WinoJob } from './winograd-job.js';
+import { WinoJob } from './winograd-host.js';
 
 const { i32, v128 } = ValType;
 
@@ -12,7 +12,7 @@ export const WINOGRAD_PHASES = ['wino_in', 'wino_out', 'wino_wgrad_in', 'wino_wg
 type Field = (name: keyof typeof WinoJob) => FunctionBuilder;
 
 /**
- * Emits the transform phases of a Winograd F(2x2, 3x3) convolution (descriptor in winograd-job.ts),
+ * Emits the transform phases of a Winograd F(2x2, 3x3) convolution (descriptor in winograd-host.ts),
  * four tiles per v128 along a tile row:
  * - `wino_in` claims input planes, V = B^T d B per 4x4 tile, then groups of four output channels,
  *   U = G g G^T per 3x3 filter;

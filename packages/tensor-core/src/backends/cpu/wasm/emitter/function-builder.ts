@@ -73,12 +73,12 @@ export class FunctionBuilder {
     return this;
   }
 
-  // ---- raw opcodes
-  op(code: number): this {
+  // ---- raw opcodes: private, so every instruction a kernel emits has a name
+  private op(code: number): this {
     this.code.byte(code);
     return this;
   }
-  simd(code: number): this {
+  private simd(code: number): this {
     this.code.byte(0xfd).u32(code);
     return this;
   }
@@ -143,6 +143,15 @@ export class FunctionBuilder {
   i32Shl(): this {
     return this.op(Op.i32Shl);
   }
+  i32ShrU(): this {
+    return this.op(Op.i32ShrU);
+  }
+  i32And(): this {
+    return this.op(Op.i32And);
+  }
+  i32Or(): this {
+    return this.op(Op.i32Or);
+  }
   i32DivU(): this {
     return this.op(Op.i32DivU);
   }
@@ -161,6 +170,12 @@ export class FunctionBuilder {
   i32GeS(): this {
     return this.op(Op.i32GeS);
   }
+  i32LtU(): this {
+    return this.op(Op.i32LtU);
+  }
+  i32GeU(): this {
+    return this.op(Op.i32GeU);
+  }
   i32Eq(): this {
     return this.op(Op.i32Eq);
   }
@@ -175,6 +190,10 @@ export class FunctionBuilder {
   }
   drop(): this {
     return this.op(Op.drop);
+  }
+  /** Traps (a kernel's or a test's deliberate failure). */
+  unreachable(): this {
+    return this.op(Op.unreachable);
   }
   call(funcIndex: number): this {
     this.code.byte(Op.call).u32(funcIndex);

@@ -36,6 +36,7 @@ export const Op = {
   i32GtU: 0x4b,
   i32LeS: 0x4c,
   i32GeS: 0x4e,
+  i32GeU: 0x4f,
   f32Lt: 0x5d,
   f32Gt: 0x5e,
   i32Add: 0x6a,

@@ -1,14 +1,14 @@
 import type { FunctionBuilder, Local } from '../emitter/function-builder.js';
 import type { ModuleBuilder } from '../emitter/module-builder.js';
 import { ValType } from '../emitter/opcodes.js';
-import { GemmJob } from './gemm-job.js';
+import { GemmJob } from './gemm-plan.js';
 import { emitGemmMicroKernel, type MicroKernelConfig } from './gemm-microkernel.js';
 import { emitPackPanel } from './gemm-pack.js';
 
 const { i32 } = ValType;
 
 /**
- * Emits the two phases every thread runs for a GEMM job (layout in gemm-job.ts):
+ * Emits the two phases every thread runs for a GEMM job (layout in gemm-plan.ts):
  * `gemm_pack(job)` packs A and B into panels, `gemm_compute(job)` computes output tiles.
  * Work items are claimed with atomic counters, so a thread that gets less CPU (the machine is
  * shared) simply takes fewer items instead of holding everyone up.

@@ -3,7 +3,7 @@ import type { ModuleBuilder } from '../emitter/module-builder.js';
 import { ValType } from '../emitter/opcodes.js';
 import { simdActivation, UNARY_KERNEL_OPS, type VectorOp } from '../math/simd-activations.js';
 import { simdExp } from '../math/simd-exp.js';
-import { RowJob } from './row-job.js';
+import { RowJob } from './row-host.js';
 
 const { i32, f32, f64, v128 } = ValType;
 
@@ -23,7 +23,7 @@ export function emitRowKernels(mb: ModuleBuilder, relaxed: boolean): void {
     const [acc, v, e] = [f.local(v128), f.local(v128), f.local(v128)];
     const mx = f.local(f32);
     const row = f.local(i32);
-    f.get(job).i32Load(RowJob.cols * 4).tee(cols).i32(-4).op(0x71).set(vecEnd);
+    f.get(job).i32Load(RowJob.cols * 4).tee(cols).i32(-4).i32And().set(vecEnd);
     forRows(f, job, row, () => {
       rowPointers(f, job, row, cols, x, o);
       // max
@@ -66,7 +66,7 @@ export function emitRowKernels(mb: ModuleBuilder, relaxed: boolean): void {
       const [v, wv, bv, meanV, rstdV, d] = Array.from({ length: 6 }, () => f.local(v128));
       const [sum, n] = [f.local(f64), f.local(f64)];
       const [mean, rstd] = [f.local(f32), f.local(f32)];
-      f.get(job).i32Load(RowJob.cols * 4).tee(cols).i32(-4).op(0x71).set(vecEnd);
+      f.get(job).i32Load(RowJob.cols * 4).tee(cols).i32(-4).i32And().set(vecEnd);
       f.get(cols).f64ConvertI32S().set(n);
       f.get(job).i32Load(RowJob.w * 4).set(w);
       f.get(job).i32Load(RowJob.b * 4).set(b);
@@ -134,7 +134,7 @@ export function emitRowKernels(mb: ModuleBuilder, relaxed: boolean): void {
         f.get(end).get(n).get(end).get(n).i32LtS().select().set(end);
         f.get(job).i32Load(RowJob.x * 4).set(x);
         f.get(job).i32Load(RowJob.out * 4).set(o);
-        f.get(end).get(k).i32Sub().i32(-4).op(0x71).get(k).i32Add().set(vecEnd);
+        f.get(end).get(k).i32Sub().i32(-4).i32And().get(k).i32Add().set(vecEnd);
         f.forRange(k, () => f.get(k), vecEnd, 4, () => {
           f.get(x).get(k).i32(4).i32Mul().i32Add().v128Load().set(v);
           apply(v, v);

@@ -1,4 +1,4 @@
-import { FlowSamplersError } from './flow-samplers-error.js';
+import { FlowSamplersError } from '../flow-samplers-error.js';
 import type { FlowMatchSchedulerConfig } from './scheduler-config.js';
 
 /** Static shift of one sigma: shift*s / (1 + (shift-1)*s) (SD3's discrete flow shift). */

@@ -1,19 +1,17 @@
+import { splitmix32Uniform, type UniformStream } from './uniform-streams.js';
+
 /** A small deterministic PRNG (splitmix32 stream) for shuffles, crops and scene layout; the same seed gives the same numbers everywhere. */
 export class SeededRandom {
-  private state: number;
+  private readonly stream: UniformStream;
 
+  /** A number seed or a name (hashed, so names give independent streams). */
   constructor(seed: number | string) {
-    this.state = typeof seed === 'string' ? hashString(seed) : (Math.trunc(seed) ^ 0x9e3779b9) >>> 0;
+    this.stream = splitmix32Uniform(seed);
   }
 
   /** Next uniform number in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x9e3779b9) >>> 0;
-    let z = this.state;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    z ^= z >>> 16;
-    return (z >>> 0) / 4294967296;
+    return this.stream();
   }
 
   /** Uniform number in [lo, hi). */
@@ -44,14 +42,4 @@ export class SeededRandom {
     }
     return items;
   }
-}
-
-/** 32-bit FNV-1a hash of a string, used to derive independent seeds from names. */
-export function hashString(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }

@@ -1,4 +1,4 @@
-import { FlowSamplersError } from './flow-samplers-error.js';
+import { FlowSamplersError } from '../flow-samplers-error.js';
 import { checkScheduleOptions, SCHEDULER_CONFIG_RULES } from './schedule-option-rules.js';
 import { flowMatchEulerSchedule, type SigmaSchedule } from './sigma-schedule.js';
 

@@ -1,5 +1,5 @@
 import { checkOptions, option, type OptionRule } from '@loraflow/tensor-core';
-import { FlowSamplersError } from './flow-samplers-error.js';
+import { FlowSamplersError } from '../flow-samplers-error.js';
 
 /** Rules for the fields of FlowMatchSchedulerConfig (shiftTerminal may be null, so it is checked where used). */
 export const SCHEDULER_CONFIG_RULES: Readonly<Record<string, OptionRule>> = {

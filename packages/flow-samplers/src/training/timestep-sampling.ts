@@ -1,8 +1,8 @@
-import { FlowSamplersError } from './flow-samplers-error.js';
+import { FlowSamplersError } from '../flow-samplers-error.js';
 import { normalQuantile } from './normal-quantile.js';
-import { QWEN_IMAGE_SCHEDULER_CONFIG } from './scheduler-config.js';
-import { seededUniform } from './seeded-uniform.js';
-import { muForImageSeqLen, shiftSigma } from './time-shift.js';
+import { QWEN_IMAGE_SCHEDULER_CONFIG } from '../schedules/scheduler-config.js';
+import { seededUniform } from '@loraflow/tensor-core';
+import { muForImageSeqLen, shiftSigma } from '../schedules/time-shift.js';
 
 /**
  * How training draws sigma (the noise level, 1 = pure noise). Names follow the trainers users know:

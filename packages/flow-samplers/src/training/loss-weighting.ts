@@ -1,4 +1,4 @@
-import { FlowSamplersError } from './flow-samplers-error.js';
+import { FlowSamplersError } from '../flow-samplers-error.js';
 
 /**
  * Per-sample loss weight as a function of sigma:

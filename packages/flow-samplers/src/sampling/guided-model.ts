@@ -1,6 +1,6 @@
 import type { Tensor } from '@loraflow/tensor-core';
 import { cfgCombine, normRescaledCfg } from './cfg.js';
-import { FlowSamplersError } from './flow-samplers-error.js';
+import { FlowSamplersError } from '../flow-samplers-error.js';
 import type { VelocityModel } from './velocity-model.js';
 
 /** Positive and (optional) negative conditioning for a guided model; without `neg` no CFG is run. */

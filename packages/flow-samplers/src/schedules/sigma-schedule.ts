@@ -1,5 +1,5 @@
-import { FlowSamplersError } from './flow-samplers-error.js';
 import { option } from '@loraflow/tensor-core';
+import { FlowSamplersError } from '../flow-samplers-error.js';
 import { linspace } from './linspace.js';
 import { checkScheduleOptions, SCHEDULER_CONFIG_RULES } from './schedule-option-rules.js';
 import { FLOW_MATCH_EULER_DEFAULTS, type FlowMatchSchedulerConfig } from './scheduler-config.js';

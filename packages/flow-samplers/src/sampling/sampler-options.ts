@@ -1,5 +1,5 @@
 import type { Generator } from '@loraflow/tensor-core';
-import { FlowSamplersError } from './flow-samplers-error.js';
+import { FlowSamplersError } from '../flow-samplers-error.js';
 import type { StepCallback } from './velocity-model.js';
 
 /**

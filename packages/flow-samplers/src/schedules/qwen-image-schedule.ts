@@ -1,5 +1,5 @@
-import { FlowSamplersError } from './flow-samplers-error.js';
 import { option } from '@loraflow/tensor-core';
+import { FlowSamplersError } from '../flow-samplers-error.js';
 import { checkScheduleOptions } from './schedule-option-rules.js';
 import { QWEN_IMAGE_SCHEDULER_CONFIG } from './scheduler-config.js';
 import { flowMatchEulerSchedule, linearSigmas, type SigmaSchedule } from './sigma-schedule.js';

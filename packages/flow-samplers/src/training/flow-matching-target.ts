@@ -1,5 +1,5 @@
 import { tensor, type Tensor } from '@loraflow/tensor-core';
-import { FlowSamplersError } from './flow-samplers-error.js';
+import { FlowSamplersError } from '../flow-samplers-error.js';
 
 // These helpers sit inside a training step's autograd graph, so they must not open their own tidy
 // scope (disposing intermediates would cut the graph); the caller's step-level tidy frees them.

@@ -1,5 +1,5 @@
 import { Generator, checkOptions, option, randn, type Tensor } from '@loraflow/tensor-core';
-import { FlowSamplersError } from './flow-samplers-error.js';
+import { FlowSamplersError } from '../flow-samplers-error.js';
 import { ancestralFraction, reinjectNoise } from './noise-reinjection.js';
 import { validateSigmas, type SamplerOptions } from './sampler-options.js';
 import type { VelocityModel } from './velocity-model.js';
