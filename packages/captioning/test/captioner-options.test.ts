@@ -48,7 +48,7 @@ describe('captioner options are checked like CLI flags', () => {
     refuses(() => captionFlags('a b', { minWords: Number.NaN }), /captionFlags: option "minWords" is NaN/);
     refuses(() => captionFlags('a b', { trigger: 1 } as never), /option "trigger" is 1, expected a string/);
     refuses(() => captionDropout('a', { rate: 1.5 }, rng), /captionDropout: option "rate" is 1.5, expected a number >= 0 <= 1/);
-    refuses(() => captionDropout('a', { rate: 0.5, mode: 'blank' } as never), /option "mode" is "blank", expected one of empty, trigger/);
+    refuses(() => captionDropout('a', { rate: 0.5, mode: 'blank' } as never, rng), /option "mode" is "blank", expected one of empty, trigger/);
     refuses(() => captionDropout('a', 'empty' as never, rng), /captionDropout: options must be an object/);
     refuses(() => shuffleTags('a, b', { tagDropout: Infinity }, rng), /shuffleTags: option "tagDropout" is Infinity/);
     refuses(() => shuffleTags('a, b', { keep: 1 } as never, rng), /shuffleTags: unknown option "keep"/);
