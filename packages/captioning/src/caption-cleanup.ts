@@ -1,3 +1,5 @@
+import { checkOptions, option } from '@loraflow/tensor-core';
+import { CaptioningError } from './captioning-error.js';
 /** How raw model text is turned into a caption. */
 export interface CleanCaptionOptions {
   /** Cap in characters (0 = none); cut at a sentence end when one is past half the cap, else at a word or tag boundary. */
@@ -27,6 +29,7 @@ function capAt(text: string, max: number): string {
 
 /** Cleans model output into a caption: drops reasoning blocks, markdown, chat preambles and sign-offs, quotes, extra whitespace; caps the length. */
 export function cleanCaption(raw: string, options: CleanCaptionOptions = {}): string {
+  checkOptions('cleanCaption', options, { maxLength: option.integer({ min: 0 }) }, (m) => new CaptioningError(m));
   let text = raw.replace(/<think>[^]*?<\/think>/gi, ' ').replace(/```[a-z]*\n?|```/gi, ' ');
   text = text.replace(/^\s*#+\s+.*$/gm, ' ').replace(/\*\*|__/g, '').replace(/^\s*[-*•]\s+/gm, '');
   text = text.replace(/\s+/g, ' ').trim();

@@ -1,3 +1,5 @@
+import { checkOptions, option } from '@loraflow/tensor-core';
+import { CaptioningError } from './captioning-error.js';
 import { containsPhrase } from './trigger-words.js';
 
 /** Problems the review marks on a caption. */
@@ -19,6 +21,7 @@ const TEXT = /\b(text|word|words|letters|lettering|logo|watermark|signature|titl
 
 /** Flags for one caption on its own (duplicates are found across the set by the review). */
 export function captionFlags(caption: string | undefined, options: CaptionFlagOptions = {}): CaptionFlag[] {
+  checkOptions('captionFlags', options, { trigger: option.string, minWords: option.integer({ min: 0 }), maxWords: option.integer({ min: 1 }) }, (m) => new CaptioningError(m));
   if (caption === undefined) return ['missing caption'];
   const text = caption.trim();
   if (!text) return ['empty caption'];

@@ -63,7 +63,7 @@ export async function writeCaptionReview(dir: string, options: CaptionReviewOpti
   const rows: { entry: ReviewEntry; thumb?: string }[] = [];
   const hashes: { index: number; hash: bigint }[] = [];
   for (const item of items) {
-    const flags = captionFlags(item.caption, options);
+    const flags = captionFlags(item.caption, { trigger: options.trigger, minWords: options.minWords, maxWords: options.maxWords });
     let thumb: string | undefined;
     try {
       const image = await readImage(item.imagePath);

@@ -1,6 +1,8 @@
+import { checkOptions, option } from '@loraflow/tensor-core';
 import type { Captioner } from './captioner.js';
 import { CaptioningError } from './captioning-error.js';
 import { GEMINI_DEFAULT_BASE_URL, geminiCaptioner } from './gemini-captioner.js';
+import { HTTP_CAPTIONER_RULES } from './http-captioner-options.js';
 import { offlineCaptioner } from './offline-captioner.js';
 import { OLLAMA_DEFAULT_BASE_URL, ollamaCaptioner } from './ollama-captioner.js';
 import { openAiCaptioner } from './openai-captioner.js';
@@ -42,9 +44,11 @@ function withScheme(url: string): string {
  * backend's own variables (OPENAI_BASE_URL, OPENAI_API_KEY; GEMINI_API_KEY or GOOGLE_API_KEY; OLLAMA_HOST), then defaults.
  */
 export function createCaptioner(options: CreateCaptionerOptions, env: Record<string, string | undefined> = process.env): Captioner {
+  if (options === undefined) throw new CaptioningError(`createCaptioner: options are missing, expected an object with backend (${CAPTION_BACKENDS.join(', ')})`);
+  checkOptions('createCaptioner', options, { backend: option.oneOf(CAPTION_BACKENDS), ...HTTP_CAPTIONER_RULES }, (m) => new CaptioningError(m));
+  if (options.backend === undefined) throw new CaptioningError(`createCaptioner: option "backend" is missing, expected one of ${CAPTION_BACKENDS.join(', ')}`);
   if (options.backend === 'offline') return offlineCaptioner();
-  const d = BACKEND_DEFAULTS[options.backend as Exclude<CaptionBackend, 'offline'>];
-  if (!d) throw new CaptioningError(`--backend "${options.backend}": expected one of ${CAPTION_BACKENDS.join(', ')}`);
+  const d = BACKEND_DEFAULTS[options.backend];
   const baseUrl = withScheme(options.baseUrl ?? env.LORAFLOW_CAPTION_BASE_URL ?? fromEnv(env, d.urlEnv) ?? d.baseUrl);
   const model = options.model ?? env.LORAFLOW_CAPTION_MODEL ?? fromEnv(env, d.modelEnv) ?? d.model;
   const apiKey = options.apiKey ?? env.LORAFLOW_CAPTION_API_KEY ?? fromEnv(env, d.keyEnv);

@@ -1,6 +1,6 @@
 import { CaptioningError } from './captioning-error.js';
 import type { Captioner } from './captioner.js';
-import { HTTP_CAPTIONER_DEFAULTS, joinUrl, type HttpCaptionerOptions } from './http-captioner-options.js';
+import { checkHttpCaptionerOptions, HTTP_CAPTIONER_DEFAULTS, joinUrl, type HttpCaptionerOptions } from './http-captioner-options.js';
 import { postJson, toBase64 } from './http-json.js';
 
 /** The public Gemini API root (v1beta carries generateContent for current models). */
@@ -13,6 +13,7 @@ interface GenerateContentResponse {
 
 /** A captioner for the Gemini API's `models/{model}:generateContent` with the image as `inline_data`. */
 export function geminiCaptioner(options: HttpCaptionerOptions): Captioner {
+  checkHttpCaptionerOptions('geminiCaptioner', options);
   // Gemini 2.5 models spend part of maxOutputTokens on thinking, so the shared 300-token default would
   // often end in MAX_TOKENS with no text; give them room unless the caller chose a limit.
   const o = { ...HTTP_CAPTIONER_DEFAULTS, maxTokens: 2048, ...options };

@@ -1,3 +1,6 @@
+import { checkOptions, option, type OptionRule } from '@loraflow/tensor-core';
+import { CaptioningError } from './captioning-error.js';
+
 /** Settings shared by the HTTP captioners. */
 export interface HttpCaptionerOptions {
   /** Model id as the server knows it. */
@@ -18,4 +21,18 @@ export const HTTP_CAPTIONER_DEFAULTS = { maxTokens: 300, temperature: 0.2 } as c
 /** Joins a base URL and a path without doubling or dropping the slash. */
 export function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+}
+
+/** Rules for the HTTP captioner settings, shared by the three backends and createCaptioner. */
+export const HTTP_CAPTIONER_RULES: Readonly<Record<string, OptionRule>> = {
+  model: option.string, baseUrl: option.string, apiKey: option.string, maxTokens: option.integer({ min: 1 }), temperature: option.number({ min: 0 }),
+};
+
+/** Checks an HTTP captioner's settings (CaptioningError naming the option); model and baseUrl are required. */
+export function checkHttpCaptionerOptions(where: string, options: unknown): void {
+  if (options === undefined) throw new CaptioningError(`${where}: options are missing, expected an object with model and baseUrl`);
+  checkOptions(where, options, HTTP_CAPTIONER_RULES, (m) => new CaptioningError(m));
+  for (const key of ['model', 'baseUrl'] as const) {
+    if ((options as Record<string, unknown>)[key] === undefined) throw new CaptioningError(`${where}: option "${key}" is missing, expected a string`);
+  }
 }

@@ -2,7 +2,9 @@ import {
   classifyColors, colorStatistics, decodeImage, fitSceneThemeClassifier, listSceneThemes, SCENE_CAPTION_PREFIX, sceneSidecarPath,
   type ColorClassifier, type SceneMetadata,
 } from '@loraflow/datasets';
+import { checkOptions, option } from '@loraflow/tensor-core';
 import type { Captioner } from './captioner.js';
+import { CaptioningError } from './captioning-error.js';
 
 /** Options for the embedded offline captioner. */
 export interface OfflineCaptionerOptions {
@@ -50,6 +52,7 @@ function describeColors(features: number[]): string[] {
  * not a substitute for a vision-language model on real images. The prompt is ignored.
  */
 export function offlineCaptioner(options: OfflineCaptionerOptions = {}): Captioner {
+  checkOptions('offlineCaptioner', options, { useSidecar: option.boolean, classifier: option.object }, (m) => new CaptioningError(m));
   const useSidecar = options.useSidecar ?? true;
   return {
     backend: 'offline',

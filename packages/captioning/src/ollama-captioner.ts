@@ -1,6 +1,6 @@
 import { CaptioningError } from './captioning-error.js';
 import type { Captioner } from './captioner.js';
-import { HTTP_CAPTIONER_DEFAULTS, joinUrl, type HttpCaptionerOptions } from './http-captioner-options.js';
+import { checkHttpCaptionerOptions, HTTP_CAPTIONER_DEFAULTS, joinUrl, type HttpCaptionerOptions } from './http-captioner-options.js';
 import { postJson, toBase64 } from './http-json.js';
 
 /** Ollama's default local address. */
@@ -13,6 +13,7 @@ interface OllamaChatResponse {
 
 /** A captioner for Ollama's native `/api/chat` (non-streaming) with the image in `messages[].images` as base64. */
 export function ollamaCaptioner(options: HttpCaptionerOptions): Captioner {
+  checkHttpCaptionerOptions('ollamaCaptioner', options);
   const o = { ...HTTP_CAPTIONER_DEFAULTS, ...options };
   const url = joinUrl(o.baseUrl, 'api/chat');
   const label = `ollama ${url}`;

@@ -1,6 +1,6 @@
 import { CaptioningError } from './captioning-error.js';
 import type { Captioner } from './captioner.js';
-import { HTTP_CAPTIONER_DEFAULTS, joinUrl, type HttpCaptionerOptions } from './http-captioner-options.js';
+import { checkHttpCaptionerOptions, HTTP_CAPTIONER_DEFAULTS, joinUrl, type HttpCaptionerOptions } from './http-captioner-options.js';
 import { postJson, toBase64 } from './http-json.js';
 
 interface ChatCompletion {
@@ -12,6 +12,7 @@ interface ChatCompletion {
  * server, LM Studio, Ollama's /v1): one user message holding the prompt and the image as a base64 data URL.
  */
 export function openAiCaptioner(options: HttpCaptionerOptions): Captioner {
+  checkHttpCaptionerOptions('openAiCaptioner', options);
   const o = { ...HTTP_CAPTIONER_DEFAULTS, ...options };
   const url = joinUrl(o.baseUrl, 'chat/completions');
   const label = `openai ${url}`;

@@ -1,3 +1,4 @@
+import { checkOptions, option } from '@loraflow/tensor-core';
 import { CaptioningError } from './captioning-error.js';
 
 /** How failed requests are retried. */
@@ -16,10 +17,14 @@ export interface RetryOptions {
   signal?: AbortSignal;
 }
 
+const RULES = {
+  retries: option.integer({ min: 0 }), baseDelayMs: option.number({ min: 0 }), maxDelayMs: option.number({ min: 0 }), random: option.function, onRetry: option.function, signal: option.object,
+};
 const DEFAULTS = { retries: 4, baseDelayMs: 1000, maxDelayMs: 60_000, random: Math.random, onRetry: () => {}, signal: undefined };
 
 /** Delay before retry number `attempt` (0-based): the server's Retry-After if it sent one, else exponential backoff with half jitter. */
 export function backoffDelay(attempt: number, error: CaptioningError | undefined, options: RetryOptions = {}): number {
+  checkOptions('backoffDelay', options, RULES, (m) => new CaptioningError(m));
   const o = { ...DEFAULTS, ...options };
   if (error?.retryAfterMs !== undefined) return Math.min(o.maxDelayMs, error.retryAfterMs);
   const exp = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** attempt);
@@ -37,6 +42,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** Runs `attempt` until it succeeds, a non-retryable error occurs, or retries run out; the last error is rethrown. */
 export async function withRetries<T>(attempt: (n: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  checkOptions('withRetries', options, RULES, (m) => new CaptioningError(m));
   const o = { ...DEFAULTS, ...options };
   for (let n = 0; ; n++) {
     try {

@@ -1,3 +1,5 @@
+import { checkOptions, option } from '@loraflow/tensor-core';
+import { CaptioningError } from './captioning-error.js';
 import type { RandomSource } from './caption-dropout.js';
 
 /** Tag shuffle settings (kohya's shuffle_caption, keep_tokens and caption_tag_dropout_rate). */
@@ -12,6 +14,8 @@ export interface TagShuffleOptions {
 
 /** Shuffles comma-separated tags after the first `keepTokens`, optionally dropping some; the kept head never moves. */
 export function shuffleTags(caption: string, options: TagShuffleOptions, random: RandomSource): string {
+  checkOptions('shuffleTags', options, { keepTokens: option.integer({ min: 0 }), separator: option.string, tagDropout: option.number({ min: 0, max: 1 }) }, (m) => new CaptioningError(m));
+  options ??= {};
   const sep = options.separator ?? ',';
   const keep = options.keepTokens ?? 1;
   const tags = caption.split(sep).map((t) => t.trim()).filter(Boolean);

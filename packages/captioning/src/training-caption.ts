@@ -1,3 +1,5 @@
+import { checkOptions, option } from '@loraflow/tensor-core';
+import { CaptioningError } from './captioning-error.js';
 import { captionDropout, type RandomSource } from './caption-dropout.js';
 import { shuffleTags } from './tag-shuffle.js';
 import { insertTrigger } from './trigger-words.js';
@@ -27,6 +29,11 @@ export interface TrainingCaptionOptions {
  * among the kept leading tags, so with keepTokens >= 1 they never move.
  */
 export function prepareTrainingCaption(caption: string | undefined, options: TrainingCaptionOptions, random: RandomSource): string {
+  checkOptions('prepareTrainingCaption', options, {
+    trigger: option.string, prefix: option.string, suffix: option.string, defaultCaption: option.string, shuffle: option.boolean, keepTokens: option.integer({ min: 0 }),
+    tagDropout: option.number({ min: 0, max: 1 }), dropoutRate: option.number({ min: 0, max: 1 }), dropoutMode: option.oneOf(['empty', 'trigger']),
+  }, (m) => new CaptioningError(m));
+  options ??= {};
   let text = (caption ?? '').trim() || (options.defaultCaption ?? '');
   if (options.trigger) text = insertTrigger(text, options.trigger);
   text = [options.prefix, text, options.suffix].map((s) => s?.trim()).filter(Boolean).join(', ');

@@ -1,7 +1,8 @@
 import { DatasetError } from './dataset-error.js';
+import { checkDatasetOptions } from './dataset-options.js';
 import { imageCodec, type ResizeKernel } from './image-codec.js';
 import type { RasterImage } from './raster-image.js';
-import { writeFileAtomic } from '@loraflow/tensor-core';
+import { option, writeFileAtomic } from '@loraflow/tensor-core';
 
 /** File extensions read as images (PNG, JPEG, WebP). */
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp'] as const;
@@ -12,8 +13,11 @@ export interface DecodeOptions {
   channels?: 3 | 4;
 }
 
+const DECODE_RULES = { channels: option.oneOf([3, 4]) };
+
 /** Decodes PNG, JPEG or WebP bytes into an 8-bit RGB (default) or RGBA image. */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<RasterImage> {
+  checkDatasetOptions('decodeImage', options, DECODE_RULES);
   return (await imageCodec()).decode(bytes, options.channels ?? 3);
 }
 
@@ -38,6 +42,7 @@ export async function resizeImage(image: RasterImage, width: number, height: num
 
 /** Reads and decodes an image file (Node only; node:fs is loaded on first call so browser bundles work). */
 export async function readImage(path: string, options: DecodeOptions = {}): Promise<RasterImage> {
+  checkDatasetOptions('readImage', options, DECODE_RULES);
   let bytes: Uint8Array;
   try {
     const { readFile } = await import('node:fs/promises');

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { chwToImage, cropImage, decodeImage, encodePng, imageToChw, imageToTensor, resizeImage, tensorToImage } from '@loraflow/datasets';
+import { chwToImage, cropImage, DatasetError, decodeImage, encodePng, fitSceneThemeClassifier, imageToChw, imageToTensor, readImage, resizeImage, tensorToImage } from '@loraflow/datasets';
 import { handmadePng, randomBytes } from './png-fixture.js';
 
 describe('decode', () => {
@@ -104,5 +104,32 @@ describe('tensor conversion', () => {
     const back = await tensorToImage(t);
     expect(Array.from(back.data)).toEqual(Array.from(pixels));
     t.dispose();
+  });
+});
+
+describe('decode and classifier options', () => {
+  const png = handmadePng(2, 2, 3, randomBytes(12, 2));
+  const rejects = async (call: () => Promise<unknown>, pattern: RegExp) => {
+    await expect(call()).rejects.toThrow(DatasetError);
+    await expect(call()).rejects.toThrow(pattern);
+  };
+
+  it('refuses bad options with a DatasetError naming the option', async () => {
+    await rejects(() => decodeImage(png, { channel: 4 } as never), /decodeImage: unknown option "channel"; expected one of channels/);
+    await rejects(() => decodeImage(png, { channels: 1 } as never), /decodeImage: option "channels" is 1, expected one of 3, 4/);
+    await rejects(() => decodeImage(png, { channels: Number.NaN } as never), /option "channels" is NaN/);
+    await rejects(() => decodeImage(png, 'rgba' as never), /decodeImage: options must be an object.*got "rgba"/);
+    await rejects(() => readImage('/nonexistent.png', { channels: 2 } as never), /readImage: option "channels" is 2/);
+    expect(() => fitSceneThemeClassifier({ seeds: 0 })).toThrow(/fitSceneThemeClassifier: option "seeds" is 0, expected an integer >= 1/);
+    expect(() => fitSceneThemeClassifier({ size: Infinity })).toThrow(DatasetError);
+    expect(() => fitSceneThemeClassifier({ theme: ['desert'] } as never)).toThrow(/unknown option "theme"/);
+    expect(() => fitSceneThemeClassifier('desert' as never)).toThrow(/fitSceneThemeClassifier: options must be an object/);
+  });
+
+  it('leaves valid calls unchanged', async () => {
+    const rgba = await decodeImage(png, { channels: 4 });
+    const rgb = await decodeImage(png, { channels: undefined });
+    expect([rgba.channels, rgb.channels]).toEqual([4, 3]);
+    expect(Array.from(rgb.data)).toEqual(Array.from((await decodeImage(png)).data));
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  classifyColors, fitColorClassifier, fitSceneThemeClassifier, generateSceneDataset, listSceneThemes, loadDatasetFolder, readImage, renderScene,
+  classifyColors, DatasetError, fitColorClassifier, fitSceneThemeClassifier, generateSceneDataset, listSceneThemes, loadDatasetFolder, readImage, renderScene,
   resizeImage, SCENE_CAPTION_PREFIX, sceneSidecarPath,
 } from '@loraflow/datasets';
 
@@ -73,7 +73,7 @@ describe('procedural scenes', () => {
 
   it('rejects an unknown theme and a bad size with the expected values', () => {
     expect(() => renderScene({ theme: 'moon', seed: 0, width: 64, height: 64 })).toThrow(/expected one of cherry-blossom/);
-    expect(() => renderScene({ theme: 'desert', seed: 0, width: 4, height: 64 })).toThrow(/scene size 4x64/);
+    expect(() => renderScene({ theme: 'desert', seed: 0, width: 4, height: 64 })).toThrow(/renderScene: option "width" is 4, expected an integer >= 8/);
   });
 
   it('writes a dataset folder with images, captions and metadata sidecars', async () => {
@@ -90,5 +90,29 @@ describe('procedural scenes', () => {
       const fresh = renderScene({ theme: meta[k].theme, seed: meta[k].seed, width: 80, height: 48 }).image;
       expect(Buffer.from(image.data).equals(Buffer.from(fresh.data))).toBe(true);
     }
+  });
+});
+
+describe('renderScene options', () => {
+  const ok = { theme: 'desert', seed: 3, width: 32, height: 16 };
+  const refuses = (call: () => unknown, pattern: RegExp) => {
+    expect(call).toThrow(DatasetError);
+    expect(call).toThrow(pattern);
+  };
+
+  it('refuses bad options with a DatasetError naming the option', () => {
+    refuses(() => renderScene({ ...ok, colour: 'red' } as never), /renderScene: unknown option "colour"/);
+    refuses(() => renderScene({ ...ok, theme: 'moon' }), /renderScene: option "theme" is "moon", expected one of .*desert/);
+    refuses(() => renderScene({ ...ok, seed: Number.NaN }), /option "seed" is NaN, expected an integer/);
+    refuses(() => renderScene({ ...ok, height: Infinity }), /option "height" is Infinity, expected an integer >= 8/);
+    refuses(() => renderScene('desert' as never), /renderScene: options must be an object.*got "desert"/);
+    refuses(() => renderScene({ theme: 'desert', width: 32, height: 16 } as never), /option "seed" is missing/);
+  });
+
+  it('leaves valid calls unchanged', () => {
+    const a = renderScene(ok);
+    const b = renderScene({ ...ok, controls: undefined });
+    expect(Buffer.from(b.image.data).equals(Buffer.from(a.image.data))).toBe(true);
+    expect(b.caption).toBe(a.caption);
   });
 });

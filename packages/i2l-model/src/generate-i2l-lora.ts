@@ -1,5 +1,7 @@
-import { getDevice, type Device, type SafetensorsDType } from '@loraflow/tensor-core';
+import { getDevice, option, type Device, type SafetensorsDType } from '@loraflow/tensor-core';
 import {
+  LORA_FLOAT_DTYPES,
+  LORA_FORMATS,
   LoraFileWriter,
   concatLoraLayers,
   f32ToRaw,
@@ -12,6 +14,7 @@ import {
 } from '@loraflow/lora-adapters';
 import { readI2lEmbedding, type I2lEmbedding } from './i2l-embedding.js';
 import { I2lError } from './i2l-error.js';
+import { checkI2lOptions } from './i2l-options.js';
 import { I2lFile, disposeInputs, type DecodedModule, type I2lDecodeInputs, type NamedEmbedding } from './i2l-file.js';
 import { QWEN_IMAGE_I2L_TARGETS, targetModulePaths, type I2lTargetTable } from './target-table.js';
 
@@ -86,6 +89,13 @@ function imageLayer(m: DecodedModule, i: number, rank: number): LoraLayer {
  * so memory stays bounded by one block; nothing appears at `output` unless every step succeeded.
  */
 export async function generateI2lLora(opts: GenerateI2lOptions): Promise<GenerateI2lResult> {
+  checkI2lOptions('generateI2lLora', opts, {
+    experts: option.array, bias: option.string, output: option.string, format: option.oneOf(LORA_FORMATS), dtype: option.oneOf(LORA_FLOAT_DTYPES),
+    targets: option.object, device: option.object, metadata: option.object, onProgress: option.function,
+  });
+  for (const key of ['experts', 'output'] as const) {
+    if (opts?.[key] === undefined) throw new I2lError(`generateI2lLora: option "${key}" is missing, expected ${key === 'experts' ? 'a list of {model, embeddings}' : 'an output file path'}`);
+  }
   if (opts.experts.length === 0) throw new I2lError('i2l: no model given; pass a Style, or Coarse and Fine, model file with its embeddings');
   // The CPU device with its WebAssembly kernels (the plain `cpu` handle runs JS kernels until they are installed).
   const device = opts.device ?? (await getDevice('cpu'));

@@ -1,4 +1,5 @@
 import { I2lError } from './i2l-error.js';
+import { checkI2lOptions, I2L_CONFIG_RULES } from './i2l-options.js';
 
 /** The residual path of Coarse / Fine: L Qwen-VL tokens of `width` features, each projected to `midDim`. */
 export interface I2lResidualConfig {
@@ -50,7 +51,11 @@ const positive = (v: number, what: string) => {
 
 /** A full config from partial options (defaults from I2L_DEFAULTS), validated. */
 export function resolveI2lConfig(opts: Partial<I2lConfig> = {}): I2lConfig {
+  checkI2lOptions('resolveI2lConfig', opts, I2L_CONFIG_RULES);
   const c: I2lConfig = { ...I2L_DEFAULTS, ...opts };
+  if (c.residual !== null && (typeof c.residual !== 'object' || Array.isArray(c.residual))) {
+    throw new I2lError(`resolveI2lConfig: option "residual" is ${JSON.stringify(c.residual)}, expected {length, midDim} or null`);
+  }
   positive(c.embeddingDim, 'embeddingDim');
   positive(c.compressDim, 'compressDim');
   positive(c.rank, 'rank');

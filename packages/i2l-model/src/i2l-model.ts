@@ -1,9 +1,10 @@
-import { Linear, Module, ModuleList, mul, noGrad, type InitOptions, type Tensor } from '@loraflow/tensor-core';
+import { DTYPES, Linear, Module, ModuleList, mul, noGrad, option, type InitOptions, type Tensor } from '@loraflow/tensor-core';
 import type { ExternalLoraFactors } from '@loraflow/lora-adapters';
 import { resolveI2lConfig, type I2lConfig } from './i2l-config.js';
 import { I2lError } from './i2l-error.js';
 import { i2lBlockForward, type I2lBlockWeights } from './i2l-block-forward.js';
 import { targetModulePath, type I2lTarget, type I2lTargetTable } from './target-table.js';
+import { checkI2lOptions, I2L_CONFIG_RULES } from './i2l-options.js';
 
 /**
  * Two bias-free linears, `proj_in` then `proj_out` (DiffSynth's ImageEmbeddingToLoraMatrix, and with
@@ -68,6 +69,7 @@ export class I2lModel extends Module {
 
   constructor(readonly table: I2lTargetTable, opts: I2lModelOptions = {}) {
     super();
+    checkI2lOptions('I2lModel', opts, { ...I2L_CONFIG_RULES, init: option.oneOf(['diffsynth', 'default']), device: option.object, dtype: option.oneOf(DTYPES), generator: option.object });
     const { init, device, dtype, generator, ...sizes } = opts;
     this.config = resolveI2lConfig(sizes);
     const initOpts = { device, dtype, generator };

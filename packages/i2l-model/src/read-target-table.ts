@@ -1,4 +1,4 @@
-import { readSafetensors } from '@loraflow/tensor-core';
+import { checkArgument, option, readSafetensors } from '@loraflow/tensor-core';
 import { I2lError } from './i2l-error.js';
 import { QWEN_IMAGE_I2L_TARGETS, parseTargetTable, targetTableFromShapes, type I2lTargetTable, type TargetModuleShape } from './target-table.js';
 
@@ -9,6 +9,7 @@ import { QWEN_IMAGE_I2L_TARGETS, parseTargetTable, targetTableFromShapes, type I
  * `transformer_blocks.` ignored. Node only for files.
  */
 export async function readTargetTable(source: string): Promise<I2lTargetTable> {
+  checkArgument('readTargetTable', 'source', source, option.string, (m) => new I2lError(m));
   if (source === 'qwen-image') return QWEN_IMAGE_I2L_TARGETS;
   if (source.endsWith('.json')) {
     const { readFile } = await import('node:fs/promises');

@@ -1,5 +1,6 @@
-import { Generator, SafetensorsWriter } from '@loraflow/tensor-core';
-import { f32ToRaw, type LoraFloatDType } from '@loraflow/lora-adapters';
+import { Generator, option, SafetensorsWriter } from '@loraflow/tensor-core';
+import { f32ToRaw, LORA_FLOAT_DTYPES, type LoraFloatDType } from '@loraflow/lora-adapters';
+import { checkI2lOptions } from './i2l-options.js';
 import type { I2lConfig } from './i2l-config.js';
 import { i2lStateSpecs } from './i2l-state-specs.js';
 import type { I2lTargetTable } from './target-table.js';
@@ -12,6 +13,7 @@ const POOL = (1 << 20) + 7;
  * benchmarks and memory tests without holding them in memory. Values tile a ~1M-value random pool.
  */
 export async function writeSyntheticI2lFile(path: string, config: I2lConfig, table: I2lTargetTable, opts: { dtype?: LoraFloatDType; seed?: number } = {}): Promise<number> {
+  checkI2lOptions('writeSyntheticI2lFile', opts, { dtype: option.oneOf(LORA_FLOAT_DTYPES), seed: option.integer() });
   const dtype = opts.dtype ?? 'BF16';
   const specs = i2lStateSpecs(config, table);
   const pool = new Generator(opts.seed ?? 0).normal(POOL);

@@ -93,3 +93,25 @@ describe('autograd and tidy', () => {
     expect(Array.from(await p.grad!.data())).toEqual([18, -36]);
   });
 });
+
+describe('AdamW options', () => {
+  const p = () => [new tc.Parameter(tc.tensor([1, 2]))];
+  const refuses = (call: () => unknown, pattern: RegExp) => {
+    expect(call).toThrow(tc.TensorError);
+    expect(call).toThrow(pattern);
+  };
+
+  it('refuses bad options with a TensorError naming the option', () => {
+    refuses(() => new tc.AdamW(p(), { learningRate: 1 } as never), /AdamW: unknown option "learningRate"; expected one of lr, betas, eps, weightDecay/);
+    refuses(() => new tc.AdamW(p(), { lr: Number.NaN }), /AdamW: option "lr" is NaN, expected a number >= 0/);
+    refuses(() => new tc.AdamW(p(), { eps: 0 }), /option "eps" is 0, expected a number > 0/);
+    refuses(() => new tc.AdamW(p(), { betas: [0.9, 1] }), /option "betas" is \[0.9, 1\], expected two numbers >= 0 < 1/);
+    refuses(() => new tc.AdamW(p(), { betas: 0.9 } as never), /option "betas" is 0.9, expected an array/);
+    refuses(() => new tc.AdamW(p(), '1e-3' as never), /AdamW: options must be an object.*got "1e-3"/);
+  });
+
+  it('keeps valid options', () => {
+    const opt = new tc.AdamW(p(), { lr: 0.01, betas: [0.8, 0.99], weightDecay: 0 });
+    expect([opt.lr, opt.betas, opt.eps, opt.weightDecay]).toEqual([0.01, [0.8, 0.99], 1e-8, 0]);
+  });
+});

@@ -1,5 +1,6 @@
-import { withDefaults } from '@loraflow/tensor-core';
+import { checkOptions, option, withDefaults } from '@loraflow/tensor-core';
 import { imageGrid, writePng, type RasterImage } from '@loraflow/datasets';
+import { TrainerError } from './trainer-error.js';
 
 /** Size and smoothing of the loss plot. */
 export interface LossCurveOptions {
@@ -11,6 +12,8 @@ export interface LossCurveOptions {
 
 const DEFAULTS = { width: 640, height: 320, window: 20 } satisfies Required<LossCurveOptions>;
 const MARGIN = 12;
+// Below 2 * MARGIN + 1 pixels there is no plot area left.
+const RULES = { width: option.integer({ min: 2 * MARGIN + 1, max: 16384 }), height: option.integer({ min: 2 * MARGIN + 1, max: 16384 }), window: option.integer({ min: 1 }) };
 
 /** Moving average over the last `window` values (shorter at the start). */
 export function movingAverage(values: readonly number[], window: number): number[] {
@@ -41,6 +44,7 @@ function plotLine(img: Uint8Array, w: number, h: number, pts: readonly [number, 
  * y axis from 0 to the 98th percentile (so one spike does not flatten the curve), with quarter grid lines.
  */
 export function renderLossCurve(losses: readonly number[], options: LossCurveOptions = {}): RasterImage {
+  checkOptions('renderLossCurve', options, RULES, (m) => new TrainerError(m));
   const o = withDefaults(DEFAULTS, options);
   const { width: w, height: h } = o;
   const data = new Uint8Array(w * h * 3).fill(255);
@@ -63,6 +67,7 @@ export function renderLossCurve(losses: readonly number[], options: LossCurveOpt
 
 /** Writes the loss curve as a PNG with a caption line giving the step range and the y scale. */
 export async function writeLossCurve(path: string, losses: readonly number[], options: LossCurveOptions = {}): Promise<void> {
+  checkOptions('writeLossCurve', options, RULES, (m) => new TrainerError(m));
   const o = withDefaults(DEFAULTS, options);
   const chart = renderLossCurve(losses, o);
   const finite = losses.filter(Number.isFinite).sort((a, b) => a - b);

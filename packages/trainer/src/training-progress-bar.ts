@@ -1,4 +1,6 @@
 import cliProgress from 'cli-progress';
+import { checkOptions, option } from '@loraflow/tensor-core';
+import { TrainerError } from './trainer-error.js';
 import type { TrainingEvent, TrainingProgress } from './training-progress.js';
 
 /** A terminal progress bar for training: step, loss, smoothed loss, learning rate, rate and ETA. */
@@ -26,6 +28,7 @@ export interface ProgressStream {
 
 /** Creates the bar (on stderr); events are printed above it. A non-TTY stream gets one line per `everyLines` steps. */
 export function trainingProgressBar(options: { stream?: ProgressStream; label?: string; everyLines?: number } = {}): TrainingProgressBar {
+  checkOptions('trainingProgressBar', options, { stream: option.object, label: option.string, everyLines: option.integer({ min: 1 }) }, (m) => new TrainerError(m));
   const stream = options.stream ?? process.stderr;
   const label = options.label ?? 'train';
   const tty = Boolean(stream.isTTY);

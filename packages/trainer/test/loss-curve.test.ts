@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DivergenceGuard, movingAverage, renderLossCurve } from '../src/index.js';
+import { DivergenceGuard, movingAverage, renderLossCurve, TrainerError, writeLossCurve } from '../src/index.js';
 
 describe('loss curve and divergence guard', () => {
   it('moving average equals the mean of the trailing window', () => {
@@ -29,5 +29,27 @@ describe('loss curve and divergence guard', () => {
     expect(g.check(Number.NaN, 1)).toMatch(/loss is NaN \(previous step/);
     expect(g.check(1, Number.POSITIVE_INFINITY)).toMatch(/gradient norm is Infinity/);
     expect(g.check(200, 1)).toMatch(/20-step mean loss .* exceeds 5 x its best/);
+  });
+});
+
+describe('loss curve options', () => {
+  const refuses = (call: () => unknown, pattern: RegExp) => {
+    expect(call).toThrow(TrainerError);
+    expect(call).toThrow(pattern);
+  };
+
+  it('refuses bad options with a TrainerError naming the option', () => {
+    refuses(() => renderLossCurve([1, 2], { widht: 100 } as never), /renderLossCurve: unknown option "widht"; expected one of width, height, window/);
+    refuses(() => renderLossCurve([1, 2], { window: Number.NaN }), /option "window" is NaN, expected an integer >= 1/);
+    refuses(() => renderLossCurve([1, 2], { height: 10 }), /option "height" is 10, expected an integer >= 25/);
+    refuses(() => renderLossCurve([1, 2], { width: 1e9 }), /option "width" is 1000000000, expected an integer >= 25 <= 16384/);
+    refuses(() => renderLossCurve([1, 2], 'big' as never), /renderLossCurve: options must be an object.*got "big"/);
+    return expect(writeLossCurve('/nonexistent/loss.png', [1, 2], { window: 0 })).rejects.toThrow(/writeLossCurve: option "window" is 0/);
+  });
+
+  it('leaves valid calls unchanged', () => {
+    const a = renderLossCurve([3, 1, 2, 0.5]);
+    const b = renderLossCurve([3, 1, 2, 0.5], { width: 640, height: undefined, window: 20 });
+    expect(Buffer.from(b.data).equals(Buffer.from(a.data))).toBe(true);
   });
 });

@@ -1,4 +1,6 @@
+import { option } from '@loraflow/tensor-core';
 import { DatasetError } from '../dataset-error.js';
+import { checkDatasetOptions } from '../dataset-options.js';
 import type { RasterImage } from '../raster-image.js';
 import { hashString, SeededRandom } from '@loraflow/tensor-core';
 import { SceneCanvas } from './scene-canvas.js';
@@ -45,6 +47,13 @@ export interface RenderedScene {
 
 /** Renders one procedural 2D side-scrolling background with parallax layers and its ground-truth caption. */
 export function renderScene(options: SceneOptions): RenderedScene {
+  const themes = listSceneThemes().map((t) => t.id);
+  checkDatasetOptions('renderScene', options, {
+    theme: option.oneOf(themes), seed: option.integer(), width: option.integer({ min: 8 }), height: option.integer({ min: 8 }), controls: option.object,
+  });
+  for (const key of ['theme', 'seed', 'width', 'height'] as const) {
+    if (options?.[key] === undefined) throw new DatasetError(`renderScene: option "${key}" is missing, expected ${key === 'theme' ? `one of ${themes.join(', ')}` : 'an integer'}`);
+  }
   const { theme: id, seed, width, height } = options;
   const theme = findSceneTheme(id);
   if (!theme) {

@@ -1,3 +1,5 @@
+import { option } from '@loraflow/tensor-core';
+import { checkDatasetOptions } from '../dataset-options.js';
 import { fitColorClassifier, type ColorClassifier } from '../color-classifier.js';
 import { renderScene } from './render-scene.js';
 import { listSceneThemes } from './scene-themes.js';
@@ -17,6 +19,7 @@ export interface SceneClassifierOptions {
  * which theme an image (a generated sample, say) looks like. Deterministic; about 40 ms for 8 themes x 8 seeds at 64 px.
  */
 export function fitSceneThemeClassifier(options: SceneClassifierOptions = {}): ColorClassifier {
+  checkDatasetOptions('fitSceneThemeClassifier', options, { themes: option.array, seeds: option.integer({ min: 1 }), size: option.integer({ min: 8 }) });
   const themes = options.themes?.length ? options.themes : listSceneThemes().map((t) => t.id);
   const seeds = options.seeds ?? 8, size = options.size ?? 64;
   return fitColorClassifier(themes.flatMap((theme) =>

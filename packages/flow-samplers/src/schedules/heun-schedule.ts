@@ -1,4 +1,5 @@
 import { FlowSamplersError } from '../flow-samplers-error.js';
+import { checkScheduleOptions, SCHEDULER_CONFIG_RULES } from './schedule-option-rules.js';
 import { flowMatchEulerSchedule, type SigmaSchedule } from './sigma-schedule.js';
 
 /** diffusers' FlowMatchHeunDiscreteScheduler tables for a plain schedule: sigmas [s0, s1, s1, ..., s_{n-1}, s_{n-1}, 0] and timesteps [t0, t1, t1, ..., t_{n-1}, t_{n-1}]. */
@@ -17,6 +18,7 @@ export function heunExpandedSchedule(schedule: SigmaSchedule): SigmaSchedule {
 
 /** The tables FlowMatchHeunDiscreteScheduler(shift).set_timesteps(steps) builds (static shift only, as in diffusers). */
 export function flowMatchHeunSchedule(steps: number, options: { shift?: number; numTrainTimesteps?: number } = {}): SigmaSchedule {
+  checkScheduleOptions('flowMatchHeunSchedule', options, { shift: SCHEDULER_CONFIG_RULES.shift, numTrainTimesteps: SCHEDULER_CONFIG_RULES.numTrainTimesteps });
   const base = flowMatchEulerSchedule({ steps, config: { shift: options.shift ?? 1, numTrainTimesteps: options.numTrainTimesteps ?? 1000 } });
   return heunExpandedSchedule(base);
 }

@@ -1,4 +1,6 @@
+import { option } from '@loraflow/tensor-core';
 import { FlowSamplersError } from '../flow-samplers-error.js';
+import { checkScheduleOptions } from './schedule-option-rules.js';
 import { QWEN_IMAGE_SCHEDULER_CONFIG } from './scheduler-config.js';
 import { flowMatchEulerSchedule, linearSigmas, type SigmaSchedule } from './sigma-schedule.js';
 import { muForImageSeqLen } from './time-shift.js';
@@ -29,6 +31,10 @@ export function qwenImageSeqLen(width: number, height: number): number {
 
 /** The sigma schedule QwenImagePipeline runs for a size and step count (equals diffusers' FlowMatchEulerDiscreteScheduler with the Qwen-Image config). */
 export function qwenImageSchedule(options: QwenImageScheduleOptions): QwenImageSchedule {
+  checkScheduleOptions('qwenImageSchedule', options, { width: option.number({ min: 16 }), height: option.number({ min: 16 }), steps: option.integer({ min: 1 }), sigmas: option.object });
+  for (const key of ['width', 'height'] as const) {
+    if (options?.[key] === undefined) throw new FlowSamplersError(`qwenImageSchedule: option "${key}" is missing, expected a number >= 16`);
+  }
   const steps = options.steps ?? options.sigmas?.length ?? 50;
   const imageSeqLen = qwenImageSeqLen(options.width, options.height);
   const mu = muForImageSeqLen(imageSeqLen, QWEN_IMAGE_SCHEDULER_CONFIG);

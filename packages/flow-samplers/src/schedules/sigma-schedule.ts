@@ -1,5 +1,7 @@
+import { option } from '@loraflow/tensor-core';
 import { FlowSamplersError } from '../flow-samplers-error.js';
 import { linspace } from './linspace.js';
+import { checkScheduleOptions, SCHEDULER_CONFIG_RULES } from './schedule-option-rules.js';
 import { FLOW_MATCH_EULER_DEFAULTS, type FlowMatchSchedulerConfig } from './scheduler-config.js';
 import { muForImageSeqLen, shiftSigma, shiftSigmas, stretchToTerminal, timeShiftSigmas } from './time-shift.js';
 
@@ -31,6 +33,9 @@ export function linearSigmas(steps: number): number[] {
 
 /** The sigma schedule diffusers' FlowMatchEulerDiscreteScheduler.set_timesteps produces (static or dynamic shift, terminal stretch, custom sigmas), in float64. */
 export function flowMatchEulerSchedule(options: FlowMatchScheduleOptions): SigmaSchedule {
+  if (options === undefined) throw new FlowSamplersError('flowMatchEulerSchedule: options are missing, expected an object with steps or sigmas');
+  checkScheduleOptions('flowMatchEulerSchedule', options, { steps: option.integer({ min: 1 }), sigmas: option.object, mu: option.number(), imageSeqLen: option.integer({ min: 1 }), config: option.object });
+  checkScheduleOptions('flowMatchEulerSchedule config', options.config, SCHEDULER_CONFIG_RULES);
   const config: FlowMatchSchedulerConfig = { ...FLOW_MATCH_EULER_DEFAULTS, ...options.config };
   const n = config.numTrainTimesteps;
   let base: number[];

@@ -1,4 +1,6 @@
 import { noGrad } from '../autograd/grad-mode.js';
+import { TensorError } from '../errors.js';
+import { checkOptions, option } from '../option-checks.js';
 import { zerosLike } from '../ops/creation.js';
 import { keep, tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
@@ -39,6 +41,11 @@ export class AdamW {
   private readonly slots = new Map<Parameter, Slot>();
 
   constructor(readonly params: readonly Parameter[], opts: AdamWOptions = {}) {
+    checkOptions('AdamW', opts, { lr: option.number({ min: 0 }), betas: option.array, eps: option.number({ above: 0 }), weightDecay: option.number({ min: 0 }) }, (m) => new TensorError(m));
+    const betas = opts?.betas;
+    if (betas && (betas.length !== 2 || !betas.every((b) => Number.isFinite(b) && b >= 0 && b < 1))) {
+      throw new TensorError(`AdamW: option "betas" is [${betas.join(', ')}], expected two numbers >= 0 < 1`);
+    }
     const o = { ...DEFAULTS, ...opts };
     this.lr = o.lr;
     this.betas = o.betas;
