@@ -82,13 +82,7 @@ export class LoraFileWriter {
       const stats = { ranks: new Set(opts.plan.map((l) => l.rank)), alphas: new Set(opts.plan.map((l) => l.alpha)) };
       const header = encodeHeader(specs, outputMetadata(opts.format, opts.metadata ?? {}, stats, HASH_PLACEHOLDER));
       const hashAt = opts.format === 'kohya' ? hashOffset(header) : -1;
-      const file = await openAtomicFile(path);
-      try {
-        await file.write(header);
-      } catch (error) {
-        await file.abort();
-        throw error;
-      }
+      const file = await openAtomicFile(path, header);
       return new LoraFileWriter(path, opts, { kind: 'direct', file, specs, plan: opts.plan, hashAt, next: 0 }, hash);
     }
     const { open } = await import('node:fs/promises');

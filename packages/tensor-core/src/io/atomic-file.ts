@@ -125,8 +125,10 @@ async function pauseIfAsked(path: string, tempPath: string): Promise<void> {
  * rename (without it a power cut can persist the rename before the bytes, leaving an empty file
  * where the old one was). The folder itself is not fsynced: the rename is atomic either way, and
  * only its durability across a power cut is left to the filesystem's journal.
+ * `first` (a file header, say) is written before the file is returned; if that fails the temp file
+ * is removed, so a caller never holds a half-started file it must remember to abort.
  */
-export async function openAtomicFile(path: string): Promise<AtomicFile> {
+export async function openAtomicFile(path: string, first?: Uint8Array): Promise<AtomicFile> {
   const [{ mkdir, open, rename, rm }, { dirname }, fs] = await Promise.all([import('node:fs/promises'), import('node:path'), import('node:fs')]);
   rmSync ??= fs.rmSync;
   await mkdir(dirname(path), { recursive: true });
@@ -161,7 +163,7 @@ export async function openAtomicFile(path: string): Promise<AtomicFile> {
       forget();
     }
   };
-  return {
+  const file: AtomicFile = {
     path,
     tempPath,
     async write(bytes) {
@@ -185,16 +187,20 @@ export async function openAtomicFile(path: string): Promise<AtomicFile> {
     },
     abort,
   };
+  if (first) {
+    try {
+      await file.write(first);
+    } catch (error) {
+      await abort();
+      throw error;
+    }
+  }
+  return file;
 }
 
 /** Writes a whole file atomically (temp file + fsync + rename; the parent folder is created). */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const file = await openAtomicFile(path);
-  try {
-    await file.write(typeof data === 'string' ? new TextEncoder().encode(data) : data);
-    await file.commit();
-  } catch (error) {
-    await file.abort();
-    throw error;
-  }
+  // Both steps clean up after themselves: a failed first write or commit removes the temp file.
+  const file = await openAtomicFile(path, typeof data === 'string' ? new TextEncoder().encode(data) : data);
+  await file.commit();
 }

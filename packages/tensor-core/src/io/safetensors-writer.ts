@@ -61,13 +61,7 @@ export class SafetensorsWriter {
   /** Starts writing `path` (under a temp name) with the given tensor specs and metadata. */
   static async create(path: string, specs: readonly TensorSpec[], metadata: Record<string, string> = {}): Promise<SafetensorsWriter> {
     const header = encodeHeader(specs, metadata);
-    const file = await openAtomicFile(path);
-    try {
-      await file.write(header);
-    } catch (error) {
-      await file.abort();
-      throw error;
-    }
+    const file = await openAtomicFile(path, header);
     return new SafetensorsWriter(file, specs);
   }
 
