@@ -11,17 +11,9 @@ import type { LoraOptions, ResolvedLoraOptions } from './lora-options.js';
 export class LoraConv2d extends LoraModule<Conv2d> {
   /** Wraps `base` and adds a first adapter named `opts.adapter` ("default"; null adds none). Grouped convs are not supported. */
   constructor(base: Conv2d, opts: LoraOptions & { adapter?: string | null } = {}) {
-    super(base, opts.generator ?? (opts.seed !== undefined ? new Generator(opts.seed) : undefined));
+    super(base, opts);
     if (base.options.groups !== 1) throw new LoraError(`LoRA on a grouped conv (groups=${base.options.groups}) is not supported`);
     if (opts.adapter !== null) this.addAdapter(opts.adapter ?? 'default', opts);
-  }
-
-  get inFeatures(): number {
-    return this.weight.shape[1];
-  }
-
-  get outFeatures(): number {
-    return this.weight.shape[0];
   }
 
   get kernel(): [number, number] {

@@ -8,16 +8,8 @@ import type { LoraOptions, ResolvedLoraOptions } from './lora-options.js';
 export class LoraLinear extends LoraModule<Linear> {
   /** Wraps `base` and adds a first adapter named `opts.adapter` ("default"; null adds none) with `opts`. */
   constructor(base: Linear, opts: LoraOptions & { adapter?: string | null } = {}) {
-    super(base, opts.generator ?? (opts.seed !== undefined ? new Generator(opts.seed) : undefined));
+    super(base, opts);
     if (opts.adapter !== null) this.addAdapter(opts.adapter ?? 'default', opts);
-  }
-
-  get inFeatures(): number {
-    return this.weight.shape[1];
-  }
-
-  get outFeatures(): number {
-    return this.weight.shape[0];
   }
 
   get kernel(): [number, number] {

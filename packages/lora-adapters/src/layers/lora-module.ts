@@ -38,7 +38,8 @@ export abstract class LoraModule<B extends Linear | Conv2d = Linear | Conv2d> ex
   declare protected readonly generator: Generator;
   declare private pending: readonly ExternalLoraFactors[];
 
-  constructor(base: B, generator?: Generator) {
+  /** `rng.generator` wins over `rng.seed`; with neither, factors initialise from seed 0. */
+  constructor(base: B, rng: { generator?: Generator; seed?: number } = {}) {
     super();
     this.weight = base.weight;
     this.bias = base.bias;
@@ -46,14 +47,20 @@ export abstract class LoraModule<B extends Linear | Conv2d = Linear | Conv2d> ex
     hidden('base', base);
     hidden('enabled', true);
     hidden('states', new Map());
-    hidden('generator', generator ?? new Generator(0));
+    hidden('generator', rng.generator ?? new Generator(rng.seed ?? 0));
     hidden('pending', []);
   }
 
-  /** Input features (linear) or channels (conv). */
-  abstract get inFeatures(): number;
-  /** Output features (linear) or channels (conv). */
-  abstract get outFeatures(): number;
+  /** Input features (linear) or channels (conv): dim 1 of the weight for both. */
+  get inFeatures(): number {
+    return this.weight.shape[1];
+  }
+
+  /** Output features (linear) or channels (conv): dim 0 of the weight for both. */
+  get outFeatures(): number {
+    return this.weight.shape[0];
+  }
+
   /** Kernel [kh, kw] ([1, 1] for linear). */
   abstract get kernel(): [number, number];
   protected abstract createFactors(opts: ResolvedLoraOptions, generator: Generator): [down: B, up: B];
