@@ -51,9 +51,9 @@ export async function savePipeline(pipeline: FlowPipeline, dir: string, options:
   checkOptions('savePipeline', options, { dtype: option.oneOf(['f32', 'bf16', 'f16']), metadata: option.object }, (m) => new FlowDitError(m));
   const dtype = options.dtype ?? 'f32';
   const metadata = { format: 'pt', ...(options.metadata ?? {}) };
-  // Loaded here, not at the top, so a browser bundle of the package needs no file system.
-  const [{ mkdir }, { join }] = await Promise.all([import('node:fs/promises'), import('node:path')]);
-  await mkdir(dir, { recursive: true });
+  // Loaded here, not at the top, so a browser bundle of the package needs no file system. The folder
+  // itself is created by the atomic writer behind writeSafetensors, as for every other output.
+  const { join } = await import('node:path');
   await saveModule(join(dir, PIPELINE_FILES.transformer), pipeline.transformer, dtype, metadata);
   await saveModule(join(dir, PIPELINE_FILES.vae), pipeline.vae, dtype, metadata);
   await saveModule(join(dir, PIPELINE_FILES.textEncoder), pipeline.textEncoder, dtype, metadata);
