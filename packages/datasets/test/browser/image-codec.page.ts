@@ -30,7 +30,7 @@ async function run(task: PageTask): Promise<unknown> {
     case 'decode': return plain(await decodeImage(Uint8Array.from(task.png), { channels: task.channels }));
     case 'encode': return Array.from(await encodePng({ ...task.image, channels: task.image.channels as 3, data: Uint8Array.from(task.image.data) }));
     case 'resize': return plain(await resizeImage({ ...task.image, channels: task.image.channels as 3, data: Uint8Array.from(task.image.data) }, task.width, task.height, task.kernel));
-    case 'scene': return plain(renderScene(task).image);
+    case 'scene': return plain(renderScene({ theme: task.theme, seed: task.seed, width: task.width, height: task.height }).image);
     case 'codec': return (await imageCodec()) === (await import('../../src/image-codec-browser.js')).browserImageCodec;
   }
 }
